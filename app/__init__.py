@@ -1,0 +1,1 @@
+"""Compute Deal Tracker: AI compute partnership deals, from first rumor to signed contract."""

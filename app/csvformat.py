@@ -1,0 +1,191 @@
+"""The deal CSV of DESIGN.md: its columns and the lists packed inside its cells.
+
+Export, import and the demo data all read and write cells through these functions, so that
+export → import → export gives the same rows.
+"""
+
+import re
+from dataclasses import dataclass
+
+from app.dates import PartialDate, PartialDateError, parse_optional
+from app.vocabulary import SourceTier, values
+
+COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "confidence",
+    "deal_types",
+    "parties",
+    "hardware",
+    "hardware_types",
+    "value_usd",
+    "value_qualifier",
+    "capacity_mw",
+    "chips",
+    "first_reported_on",
+    "announced_on",
+    "region",
+    "sources",
+    "url",
+)
+
+
+class CellError(ValueError):
+    """A cell that does not follow the documented format; the message says how."""
+
+
+@dataclass(frozen=True)
+class PartyCell:
+    organization: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HardwareCell:
+    hardware: str
+    chips: int | None
+
+
+@dataclass(frozen=True)
+class SourceCell:
+    publisher: str
+    tier: str
+    published: PartialDate | None
+    url: str | None
+    relays: str | None  # the URL, or else the publisher, of the story this one repeats
+
+
+def split_list(cell: str) -> list[str]:
+    """Split `a; b (c; d); e` on semicolons outside parentheses, dropping blanks."""
+    items: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in cell:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        if char == ";" and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
+_PARTY = re.compile(r"^(?P<name>.+?)\s*\((?P<roles>[^()]*)\)$")
+
+
+def parse_parties(cell: str) -> list[PartyCell]:
+    parties = []
+    for item in split_list(cell):
+        match = _PARTY.match(item)
+        if not match:
+            raise CellError(f"'{item}' should read 'Organization (role, role)'")
+        roles = tuple(r.strip() for r in match["roles"].split(",") if r.strip())
+        if not roles:
+            raise CellError(f"'{item}' names no role")
+        parties.append(PartyCell(match["name"].strip(), roles))
+    return parties
+
+
+def format_parties(parties: list[PartyCell]) -> str:
+    return "; ".join(f"{p.organization} ({', '.join(p.roles)})" for p in parties)
+
+
+_CHIPS = re.compile(r"^(?P<name>.+?)\s*\((?P<chips>[\d,_ ]+)\)$")
+
+
+def parse_hardware(cell: str) -> list[HardwareCell]:
+    lines = []
+    for item in split_list(cell):
+        match = _CHIPS.match(item)
+        if match:
+            chips = int(re.sub(r"[,_ ]", "", match["chips"]))
+            lines.append(HardwareCell(match["name"].strip(), chips))
+        else:
+            lines.append(HardwareCell(item, None))
+    return lines
+
+
+def format_hardware(lines: list[HardwareCell]) -> str:
+    return "; ".join(
+        line.hardware if line.chips is None else f"{line.hardware} ({line.chips})" for line in lines
+    )
+
+
+_TIERS = "|".join(values(SourceTier))
+_SOURCE = re.compile(
+    rf"^(?P<publisher>.+?) \((?P<tier>{_TIERS})(?:, (?P<date>[^)]+))?\)"
+    r"(?: <(?P<url>[^>]*)>)?(?: relays (?P<relays>.+))?$"
+)
+
+
+def parse_sources(cell: str) -> list[SourceCell]:
+    sources = []
+    for line in cell.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = _SOURCE.match(line)
+        if not match:
+            raise CellError(
+                f"'{line}' should read 'Publisher (tier, date) <url>' with tier one of "
+                f"{', '.join(values(SourceTier))}"
+            )
+        try:
+            published = parse_optional(match["date"])
+        except PartialDateError as exc:
+            raise CellError(f"source '{match['publisher']}': {exc}") from exc
+        relays = match["relays"]
+        if relays and relays.startswith("<") and relays.endswith(">"):
+            relays = relays[1:-1]
+        sources.append(
+            SourceCell(
+                publisher=match["publisher"].strip(),
+                tier=match["tier"],
+                published=published,
+                url=match["url"] or None,
+                relays=relays.strip() if relays else None,
+            )
+        )
+    return sources
+
+
+def format_source(source: SourceCell) -> str:
+    inside = source.tier if source.published is None else f"{source.tier}, {source.published}"
+    text = f"{source.publisher} ({inside})"
+    if source.url:
+        text += f" <{source.url}>"
+    if source.relays:
+        relays = source.relays
+        text += (
+            f" relays <{relays}>"
+            if relays.startswith(("http://", "https://"))
+            else (f" relays {relays}")
+        )
+    return text
+
+
+def format_sources(sources: list[SourceCell]) -> str:
+    return "\n".join(format_source(s) for s in sources)
+
+
+def parse_amount(text: str) -> float | None:
+    """`500M`, `10B`, `1.2T`, `2,500` or `250000000` → a number; blank → None."""
+    cleaned = text.strip().replace(",", "").replace("_", "").replace("$", "")
+    if not cleaned:
+        return None
+    multiplier = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}.get(cleaned[-1].upper())
+    number = cleaned[:-1] if multiplier else cleaned
+    try:
+        value = float(number) * (multiplier or 1)
+    except ValueError:
+        raise CellError(
+            f"'{text}' is not an amount — expected a number such as 250000000, 500M or 10B"
+        ) from None
+    if value < 0 or value != value or value in (float("inf"), float("-inf")):
+        raise CellError(f"'{text}' must be a non-negative number")
+    return value

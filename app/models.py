@@ -1,0 +1,477 @@
+"""The domain model of DESIGN.md as typed SQLAlchemy mappings; constraints live in the database."""
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
+
+from app.dates import PartialDate, Precision
+from app.db import Base
+from app.vocabulary import (
+    AuditAction,
+    Confidence,
+    DealType,
+    HardwareType,
+    OrgKind,
+    Qualifier,
+    RelationKind,
+    Role,
+    SourceTier,
+    Status,
+    UserRole,
+    values,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; timestamps must carry their zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, enum: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    allowed = ", ".join(f"'{value}'" for value in values(enum))
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
+
+
+def _precision_pair(prefix: str) -> CheckConstraint:
+    """A partial date's start and precision are both set or both empty."""
+    allowed = ", ".join(f"'{p.value}'" for p in Precision)
+    return CheckConstraint(
+        f"({prefix}_on IS NULL AND {prefix}_precision IS NULL) OR "
+        f"({prefix}_on IS NOT NULL AND {prefix}_precision IN ({allowed}))",
+        name=f"{prefix}_precision",
+    )
+
+
+def _amount(column: str, qualifier: str) -> CheckConstraint:
+    """A number is non-negative and carries a qualifier exactly when it is present."""
+    allowed = ", ".join(f"'{value}'" for value in values(Qualifier))
+    return CheckConstraint(
+        f"({column} IS NULL AND {qualifier} IS NULL) OR "
+        f"({column} >= 0 AND {qualifier} IN ({allowed}))",
+        name=column,
+    )
+
+
+def _partial_date(prefix: str) -> Any:
+    """The PartialDate over the columns `{prefix}_on` (start of period) and `{prefix}_precision`."""
+    return composite(PartialDate, f"{prefix}_on", f"{prefix}_precision", return_none_on=_all_none)
+
+
+def _all_none(*columns: Any) -> bool:
+    return all(value is None for value in columns)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Organization(TimestampMixin, Base):
+    __tablename__ = "organization"
+    __table_args__ = (
+        Index("uq_organization_name_lower", func.lower("name"), unique=True),
+        _in("kind", OrgKind),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30), default=OrgKind.OTHER)
+    country: Mapped[str | None] = mapped_column(String(2))
+    website: Mapped[str | None] = mapped_column(String(500))
+
+    aliases: Mapped[list["OrganizationAlias"]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by="OrganizationAlias.alias",
+    )
+    hardware: Mapped[list["Hardware"]] = relationship(back_populates="vendor")
+
+    @property
+    def alias_names(self) -> list[str]:
+        return [a.alias for a in self.aliases]
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"
+
+
+class OrganizationAlias(Base):
+    """Another name for an organization ("MSFT", "Azure"); search and entry match it."""
+
+    __tablename__ = "organization_alias"
+    __table_args__ = (Index("uq_organization_alias_alias_lower", func.lower("alias"), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    alias: Mapped[str] = mapped_column(String(200))
+
+    organization: Mapped[Organization] = relationship(back_populates="aliases")
+
+
+class Hardware(TimestampMixin, Base):
+    __tablename__ = "hardware"
+    __table_args__ = (
+        Index("uq_hardware_name_lower", func.lower("name"), unique=True),
+        _in("type", HardwareType),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    vendor_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(30), index=True)
+    family: Mapped[str | None] = mapped_column(String(100))
+    in_house: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    vendor: Mapped[Organization] = relationship(back_populates="hardware")
+
+    def __repr__(self) -> str:
+        return f"<Hardware {self.slug}>"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        Index("uq_user_account_email_lower", func.lower("email"), unique=True),
+        _in("role", UserRole),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(10), default=UserRole.VIEWER)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Deal(TimestampMixin, Base):
+    __tablename__ = "deal"
+    __table_args__ = (
+        _in("status", Status),
+        _in("confidence", Confidence),
+        _amount("value_usd", "value_qualifier"),
+        _amount("capacity_mw", "capacity_qualifier"),
+        _amount("chips", "chips_qualifier"),
+        _precision_pair("first_reported"),
+        _precision_pair("announced"),
+        _precision_pair("term_start"),
+        _precision_pair("term_end"),
+        CheckConstraint(
+            "term_end_on IS NULL OR term_start_on IS NULL OR term_end_on >= term_start_on",
+            name="term_order",
+        ),
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        Index("ix_deal_live_first_reported", "deleted_at", "first_reported_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str | None] = mapped_column(Text)
+    # Derived: the status of the latest status event, kept by Deal.refresh_status() alone.
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    confidence: Mapped[str] = mapped_column(String(10), default=Confidence.MEDIUM, index=True)
+    confidence_note: Mapped[str | None] = mapped_column(Text)
+    value_usd: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    value_qualifier: Mapped[str | None] = mapped_column(String(10))
+    capacity_mw: Mapped[float | None] = mapped_column(Double, index=True)
+    capacity_qualifier: Mapped[str | None] = mapped_column(String(10))
+    chips: Mapped[int | None] = mapped_column(BigInteger)
+    chips_qualifier: Mapped[str | None] = mapped_column(String(10))
+    first_reported_on: Mapped[date] = mapped_column(Date)
+    first_reported_precision: Mapped[str] = mapped_column(String(10))
+    first_reported: Mapped[PartialDate] = _partial_date("first_reported")
+    announced_on: Mapped[date | None] = mapped_column(Date)
+    announced_precision: Mapped[str | None] = mapped_column(String(10))
+    announced: Mapped[PartialDate | None] = _partial_date("announced")
+    term_start_on: Mapped[date | None] = mapped_column(Date)
+    term_start_precision: Mapped[str | None] = mapped_column(String(10))
+    term_start: Mapped[PartialDate | None] = _partial_date("term_start")
+    term_end_on: Mapped[date | None] = mapped_column(Date)
+    term_end_precision: Mapped[str | None] = mapped_column(String(10))
+    term_end: Mapped[PartialDate | None] = _partial_date("term_end")
+    region: Mapped[str | None] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    type_rows: Mapped[list["DealTypeRow"]] = relationship(
+        cascade="all, delete-orphan", order_by="DealTypeRow.type"
+    )
+    parties: Mapped[list["DealParty"]] = relationship(
+        back_populates="deal", cascade="all, delete-orphan", order_by="DealParty.position"
+    )
+    hardware_lines: Mapped[list["DealHardware"]] = relationship(
+        back_populates="deal", cascade="all, delete-orphan", order_by="DealHardware.position"
+    )
+    sources: Mapped[list["Source"]] = relationship(
+        back_populates="deal",
+        cascade="all, delete-orphan",
+        order_by="(Source.published_on, Source.id)",
+        foreign_keys="Source.deal_id",
+    )
+    status_events: Mapped[list["StatusEvent"]] = relationship(
+        back_populates="deal",
+        cascade="all, delete-orphan",
+        order_by="(StatusEvent.effective_on, StatusEvent.recorded_at, StatusEvent.id)",
+    )
+    relations: Mapped[list["DealRelation"]] = relationship(
+        cascade="all, delete-orphan", foreign_keys="DealRelation.deal_id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def deal_types(self) -> list[str]:
+        order = values(DealType)
+        return sorted((row.type for row in self.type_rows), key=order.index)
+
+    @property
+    def hardware_types(self) -> list[str]:
+        seen: list[str] = []
+        for line in self.hardware_lines:
+            if line.hardware.type not in seen:
+                seen.append(line.hardware.type)
+        return seen
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def parties_by_organization(self) -> list[tuple[Organization, list[str]]]:
+        """Each organization once, with all its roles, in entry order."""
+        grouped: dict[int, tuple[Organization, list[str]]] = {}
+        for party in self.parties:
+            entry = grouped.setdefault(party.organization_id, (party.organization, []))
+            entry[1].append(party.role)
+        return list(grouped.values())
+
+    def refresh_status(self) -> None:
+        """Set the status from the latest status event: the one place it is computed."""
+        latest = latest_event(self.status_events)
+        if latest is not None:
+            self.status = latest.status
+
+    def __repr__(self) -> str:
+        return f"<Deal {self.id} {self.title!r}>"
+
+
+class DealTypeRow(Base):
+    """One of a deal's types; a deal has one or more."""
+
+    __tablename__ = "deal_type"
+    __table_args__ = (_in("type", DealType), Index("ix_deal_type_type_deal", "type", "deal_id"))
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
+    )
+    type: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+
+class DealParty(Base):
+    __tablename__ = "deal_party"
+    __table_args__ = (
+        UniqueConstraint("deal_id", "organization_id", "role"),
+        _in("role", Role),
+        Index("ix_deal_party_org_role_deal", "organization_id", "role", "deal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    deal: Mapped[Deal] = relationship(back_populates="parties")
+    organization: Mapped[Organization] = relationship()
+
+
+class DealHardware(Base):
+    """A hardware model a deal covers, with a chip count when one is reported."""
+
+    __tablename__ = "deal_hardware"
+    __table_args__ = (
+        UniqueConstraint("deal_id", "hardware_id"),
+        CheckConstraint("chips IS NULL OR chips >= 0", name="chips"),
+        Index("ix_deal_hardware_hardware_deal", "hardware_id", "deal_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    hardware_id: Mapped[int] = mapped_column(ForeignKey("hardware.id", ondelete="RESTRICT"))
+    chips: Mapped[int | None] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    deal: Mapped[Deal] = relationship(back_populates="hardware_lines")
+    hardware: Mapped[Hardware] = relationship()
+
+
+class Source(Base):
+    """Evidence for a deal; a relay points at the story it repeats (ten relays, one story)."""
+
+    __tablename__ = "source"
+    __table_args__ = (
+        _in("tier", SourceTier),
+        _precision_pair("published"),
+        CheckConstraint(
+            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
+        ),
+        CheckConstraint("relays_id IS NULL OR relays_id <> id", name="relays_other"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    publisher: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    published_precision: Mapped[str | None] = mapped_column(String(10))
+    published: Mapped[PartialDate | None] = _partial_date("published")
+    tier: Mapped[str] = mapped_column(String(10))
+    quote: Mapped[str | None] = mapped_column(Text)
+    relays_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    deal: Mapped[Deal] = relationship(back_populates="sources", foreign_keys=[deal_id])
+    relays: Mapped["Source | None"] = relationship(remote_side=[id], back_populates="relayed_by")
+    relayed_by: Mapped[list["Source"]] = relationship(back_populates="relays")
+
+
+class StatusEvent(Base):
+    """One dated step in a deal's append-only status history."""
+
+    __tablename__ = "status_event"
+    __table_args__ = (
+        _in("status", Status),
+        _precision_pair("effective"),
+        Index("ix_status_event_deal_effective", "deal_id", "effective_on"),
+        Index("ix_status_event_effective", "effective_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    effective_on: Mapped[date] = mapped_column(Date)
+    effective_precision: Mapped[str] = mapped_column(String(10))
+    effective: Mapped[PartialDate] = _partial_date("effective")
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source.id", ondelete="SET NULL"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deal: Mapped[Deal] = relationship(back_populates="status_events")
+    source: Mapped[Source | None] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+
+
+def latest_event(events: list[StatusEvent]) -> StatusEvent | None:
+    """The event that sets a deal's status: latest effective date, then latest recorded."""
+    if not events:
+        return None
+    return max(
+        events,
+        key=lambda e: (e.effective.sort_key(), e.recorded_at or utcnow(), e.id or 0),
+    )
+
+
+class DealRelation(Base):
+    """`deal` expands / supersedes / is a duplicate of `related_deal`."""
+
+    __tablename__ = "deal_relation"
+    __table_args__ = (
+        UniqueConstraint("deal_id", "related_deal_id", "kind"),
+        _in("kind", RelationKind),
+        CheckConstraint("deal_id <> related_deal_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
+    related_deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    related_deal: Mapped[Deal] = relationship(foreign_keys=[related_deal_id])
+
+
+class AuditEvent(Base):
+    """Who changed what and when, with each changed field's before and after."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        _in("action", AuditAction),
+        Index("ix_audit_event_entity", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(10))
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    # No foreign key: the record of a change must outlive what it describes.
+    deal_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()

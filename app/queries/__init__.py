@@ -1,0 +1,1 @@
+"""The read side: every query the pages, the API and the exports share."""

@@ -1,0 +1,147 @@
+"""The controlled vocabularies of DESIGN.md, each with the words people read."""
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    RUMORED = "rumored"
+    IN_TALKS = "in_talks"
+    ANNOUNCED = "announced"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Qualifier(StrEnum):
+    EXACT = "exact"
+    UP_TO = "up_to"
+    AT_LEAST = "at_least"
+    ESTIMATED = "estimated"
+
+
+class DealType(StrEnum):
+    CLOUD_CAPACITY = "cloud_capacity"
+    CHIP_PURCHASE = "chip_purchase"
+    EQUITY_INVESTMENT = "equity_investment"
+    DATACENTER = "datacenter"
+    CUSTOM_CHIP = "custom_chip"
+    LICENSING = "licensing"
+    JOINT_VENTURE = "joint_venture"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    PROVIDER = "provider"
+    SUPPLIER = "supplier"
+    INVESTOR = "investor"
+    INVESTEE = "investee"
+    DEVELOPER = "developer"
+    OPERATOR = "operator"
+    FINANCIER = "financier"
+    DESIGNER = "designer"
+    CO_DEVELOPER = "co_developer"
+    LICENSOR = "licensor"
+    LICENSEE = "licensee"
+    PARTNER = "partner"
+
+
+class OrgKind(StrEnum):
+    AI_LAB = "ai_lab"
+    HYPERSCALER = "hyperscaler"
+    NEOCLOUD = "neocloud"
+    CHIPMAKER = "chipmaker"
+    DATACENTER_DEVELOPER = "datacenter_developer"
+    INVESTOR = "investor"
+    SOVEREIGN = "sovereign"
+    OTHER = "other"
+
+
+class HardwareType(StrEnum):
+    GPU = "gpu"
+    TPU = "tpu"
+    TRAINIUM = "trainium"
+    CUSTOM_ACCELERATOR = "custom_accelerator"
+    WAFER_SCALE = "wafer_scale"
+    LPU = "lpu"
+    NPU = "npu"
+    CPU = "cpu"
+    OTHER = "other"
+
+
+class SourceTier(StrEnum):
+    PRIMARY = "primary"
+    ORIGINAL = "original"
+    SECONDARY = "secondary"
+    RELAY = "relay"
+
+
+class RelationKind(StrEnum):
+    EXPANDS = "expands"
+    SUPERSEDES = "supersedes"
+    DUPLICATE_OF = "duplicate_of"
+
+
+class UserRole(StrEnum):
+    VIEWER = "viewer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RESTORE = "restore"
+
+
+LABELS: dict[str, str] = {
+    Status.IN_TALKS: "In talks",
+    HardwareType.GPU: "GPU",
+    HardwareType.TPU: "TPU",
+    HardwareType.LPU: "LPU",
+    HardwareType.NPU: "NPU",
+    HardwareType.CPU: "CPU",
+    HardwareType.CUSTOM_ACCELERATOR: "Custom accelerator",
+    HardwareType.WAFER_SCALE: "Wafer-scale",
+    OrgKind.AI_LAB: "AI lab",
+    OrgKind.DATACENTER_DEVELOPER: "Data-center developer",
+    DealType.CLOUD_CAPACITY: "Cloud capacity",
+    DealType.EQUITY_INVESTMENT: "Equity investment",
+    DealType.DATACENTER: "Data center",
+    DealType.CUSTOM_CHIP: "Custom chip",
+    DealType.CHIP_PURCHASE: "Chip purchase",
+    DealType.JOINT_VENTURE: "Joint venture",
+    Role.CO_DEVELOPER: "co-developer",
+    Qualifier.UP_TO: "up to",
+    Qualifier.AT_LEAST: "at least",
+    Qualifier.ESTIMATED: "about",
+    RelationKind.DUPLICATE_OF: "duplicate of",
+}
+
+# What a qualifier looks like in front of a number: "up to $10B", "~1.2 GW", "≥ 6 GW".
+QUALIFIER_PREFIX: dict[str, str] = {
+    Qualifier.EXACT: "",
+    Qualifier.UP_TO: "up to ",
+    Qualifier.AT_LEAST: "at least ",
+    Qualifier.ESTIMATED: "~",
+}
+
+
+def label(value: str) -> str:
+    """The word a person reads for a vocabulary value: `in_talks` → `In talks`."""
+    if value in LABELS:
+        return LABELS[value]
+    if value in Role.__members__.values():
+        return value.replace("_", " ")
+    return value.replace("_", " ").capitalize()
+
+
+def values(enum: type[StrEnum]) -> list[str]:
+    return [member.value for member in enum]

@@ -1,0 +1,78 @@
+"""The overview, health checks and the error pages."""
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.config import PROJECT_ROOT
+from app.db import SessionDep
+from app.queries.directory import latest_status_events, overview_counts
+from app.web.render import render, templates
+
+router = APIRouter()
+
+
+@router.get("/", name="home")
+def home(request: Request, session: SessionDep) -> Response:
+    return render(
+        request,
+        "home.html",
+        {"counts": overview_counts(session), "events": latest_status_events(session)},
+    )
+
+
+@router.get("/healthz", name="healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+def migration_heads() -> set[str]:
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
+@router.get("/readyz", name="readyz")
+def readyz(session: SessionDep) -> JSONResponse:
+    """Readiness: the database answers and its schema is at the latest migration."""
+    try:
+        session.execute(text("SELECT 1"))
+        current = set(MigrationContext.configure(session.connection()).get_current_heads())
+    except Exception as exc:  # any database failure means "not ready", said plainly
+        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+    expected = migration_heads()
+    if current != expected:
+        return JSONResponse(
+            {
+                "status": "migrations pending",
+                "database": sorted(current),
+                "expected": sorted(expected),
+            },
+            503,
+        )
+    return JSONResponse({"status": "ok", "migration": sorted(current)})
+
+
+def http_error_page(request: Request, exc: Exception) -> Response:
+    """Errors as pages people can read, with the navigation still there."""
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed"}
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status_code": exc.status_code,
+            "title": titles.get(exc.status_code, "Error"),
+            "message": exc.detail,
+        },
+        status_code=exc.status_code,
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response

@@ -1,0 +1,129 @@
+"""Templates, the filters they use to write numbers and dates as people do, and render()."""
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup, escape
+from starlette.responses import Response
+
+from app.config import PROJECT_ROOT
+from app.dates import PartialDate
+from app.vocabulary import QUALIFIER_PREFIX, label
+
+templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request that wants a fragment; a history-restore miss must get the full page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The full page, or only `block` when htmx asks for a fragment."""
+    kwargs: dict[str, Any] = {"status_code": status_code}
+    if block and is_htmx(request):
+        kwargs["block_name"] = block
+    response: Response = templates.TemplateResponse(request, name, context, **kwargs)
+    response.headers.append("Vary", "HX-Request")
+    return response
+
+
+def _short_number(value: float) -> str:
+    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= threshold:
+            scaled = value / threshold
+            text = f"{scaled:.2f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    return f"{value:,.0f}"
+
+
+def money(value: int | None, qualifier: str | None = None) -> Markup:
+    """`$10B`, `up to $1.25B`; the exact figure on hover."""
+    if value is None:
+        return Markup("")
+    prefix = QUALIFIER_PREFIX.get(qualifier or "exact", "")
+    return Markup('<span class="num" title="{exact}">{prefix}${short}</span>').format(
+        exact=f"${value:,} ({label(qualifier or 'exact')})",
+        prefix=prefix,
+        short=_short_number(value),
+    )
+
+
+def capacity(value: float | None, qualifier: str | None = None) -> Markup:
+    """`230 MW`, `~1.2 GW`."""
+    if value is None:
+        return Markup("")
+    prefix = QUALIFIER_PREFIX.get(qualifier or "exact", "")
+    if value >= 1000:
+        short = f"{value / 1000:.2f}".rstrip("0").rstrip(".") + " GW"
+    else:
+        short = f"{value:,.1f}".rstrip("0").rstrip(".") + " MW"
+    return Markup('<span class="num" title="{exact}">{prefix}{short}</span>').format(
+        exact=f"{value:,g} MW", prefix=prefix, short=short
+    )
+
+
+def chips(value: int | None, qualifier: str | None = None) -> Markup:
+    """`24,000 chips`."""
+    if value is None:
+        return Markup("")
+    prefix = QUALIFIER_PREFIX.get(qualifier or "exact", "")
+    return Markup('<span class="num">{prefix}{count:,} chips</span>').format(
+        prefix=prefix, count=value
+    )
+
+
+def pdate(value: PartialDate | None) -> Markup:
+    """A partial date at its own precision: `May 2026`, never `2026-05-01`."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{iso}" title="{iso}">{text}</time>').format(
+        iso=str(value) if "Q" not in str(value) else value.start.isoformat()[:4],
+        text=value.label,
+    )
+
+
+def timestamp(value: datetime | None) -> Markup:
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{iso}">{text}</time>').format(
+        iso=value.isoformat(), text=value.strftime("%Y-%m-%d %H:%M %Z")
+    )
+
+
+def status_badge(status: str) -> Markup:
+    """The status as a word on its colour, so colour is never the only signal."""
+    return Markup('<span class="badge status-{s}">{text}</span>').format(
+        s=status, text=label(status)
+    )
+
+
+def host(url: str | None) -> str:
+    if not url:
+        return ""
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0].removeprefix("www.")
+
+
+templates.env.filters.update(
+    money=money,
+    capacity=capacity,
+    chips=chips,
+    pdate=pdate,
+    timestamp=timestamp,
+    label=label,
+    host=host,
+)
+templates.env.globals.update(status_badge=status_badge, escape=escape)

@@ -1,0 +1,109 @@
+"""Fixtures: every database test runs on SQLite and on the machine's real Postgres."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, StaticPool, event
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import Settings
+from app.db import Base, get_session, make_engine
+from app.main import create_app
+from app.services.demo import load_demo
+from tests.databases import enabled_databases, throwaway_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    """One throwaway Postgres database per run, migrated with Alembic."""
+    with throwaway_postgres() as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture(params=enabled_databases())
+def db_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def session(db_name: str, request: pytest.FixtureRequest) -> Iterator[Session]:
+    """A session on an empty schema; nothing it writes outlives the test.
+
+    SQLite: a new in-memory database per test. Postgres: the run's database, each test inside
+    an outer transaction that is rolled back, commits becoming savepoints.
+    """
+    if db_name == "sqlite":
+        engine = make_engine("sqlite://", poolclass=StaticPool)
+        Base.metadata.create_all(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+        engine.dispose()
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        ) as session:
+            yield session
+        transaction.rollback()
+
+
+@pytest.fixture
+def demo(session: Session) -> Session:
+    """The session, with the shipped demo data loaded."""
+    load_demo(session)
+    return session
+
+
+def _test_app(session: Session) -> FastAPI:
+    app = create_app(Settings(environment="test", database_url="sqlite://", secret_key="t" * 32))
+
+    def _session() -> Iterator[Session]:
+        yield session
+
+    app.dependency_overrides[get_session] = _session
+    return app
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    with TestClient(_test_app(session)) as client:
+        yield client
+
+
+@pytest.fixture
+def demo_client(demo: Session) -> Iterator[TestClient]:
+    with TestClient(_test_app(demo)) as client:
+        yield client
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine runs while it is active."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+
+    def _on_execute(self, *args: object) -> None:
+        self.count += 1
+
+    def __enter__(self) -> "StatementCounter":
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+@pytest.fixture
+def count_statements(session: Session) -> type[StatementCounter] | object:
+    engine = session.get_bind()
+    engine = engine.engine if hasattr(engine, "engine") else engine
+    return lambda: StatementCounter(engine)
