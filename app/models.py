@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
@@ -75,7 +75,8 @@ def _precision_pair(prefix: str) -> CheckConstraint:
     allowed = ", ".join(f"'{p.value}'" for p in Precision)
     return CheckConstraint(
         f"({prefix}_on IS NULL AND {prefix}_precision IS NULL) OR "
-        f"({prefix}_on IS NOT NULL AND {prefix}_precision IN ({allowed}))",
+        f"({prefix}_on IS NOT NULL AND {prefix}_precision IS NOT NULL "
+        f"AND {prefix}_precision IN ({allowed}))",
         name=f"{prefix}_precision",
     )
 
@@ -85,7 +86,8 @@ def _amount(column: str, qualifier: str) -> CheckConstraint:
     allowed = ", ".join(f"'{value}'" for value in values(Qualifier))
     return CheckConstraint(
         f"({column} IS NULL AND {qualifier} IS NULL) OR "
-        f"({column} >= 0 AND {qualifier} IN ({allowed}))",
+        f"({column} IS NOT NULL AND {column} >= 0 AND {qualifier} IS NOT NULL "
+        f"AND {qualifier} IN ({allowed}))",
         name=column,
     )
 
@@ -107,7 +109,7 @@ class TimestampMixin:
 class Organization(TimestampMixin, Base):
     __tablename__ = "organization"
     __table_args__ = (
-        Index("uq_organization_name_lower", func.lower("name"), unique=True),
+        Index("uq_organization_name_lower", text("lower(name)"), unique=True),
         _in("kind", OrgKind),
     )
 
@@ -137,7 +139,9 @@ class OrganizationAlias(Base):
     """Another name for an organization ("MSFT", "Azure"); search and entry match it."""
 
     __tablename__ = "organization_alias"
-    __table_args__ = (Index("uq_organization_alias_alias_lower", func.lower("alias"), unique=True),)
+    __table_args__ = (
+        Index("uq_organization_alias_alias_lower", text("lower(alias)"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(
@@ -151,7 +155,7 @@ class OrganizationAlias(Base):
 class Hardware(TimestampMixin, Base):
     __tablename__ = "hardware"
     __table_args__ = (
-        Index("uq_hardware_name_lower", func.lower("name"), unique=True),
+        Index("uq_hardware_name_lower", text("lower(name)"), unique=True),
         _in("type", HardwareType),
     )
 
@@ -174,7 +178,7 @@ class Hardware(TimestampMixin, Base):
 class User(Base):
     __tablename__ = "user_account"
     __table_args__ = (
-        Index("uq_user_account_email_lower", func.lower("email"), unique=True),
+        Index("uq_user_account_email_lower", text("lower(email)"), unique=True),
         _in("role", UserRole),
     )
 

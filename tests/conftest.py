@@ -107,3 +107,20 @@ def count_statements(session: Session) -> type[StatementCounter] | object:
     engine = session.get_bind()
     engine = engine.engine if hasattr(engine, "engine") else engine
     return lambda: StatementCounter(engine)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database and in the browser, so CI logs show it."""
+    passed = terminalreporter.stats.get("passed", [])
+    failed = terminalreporter.stats.get("failed", [])
+    lines = []
+    for label, marker in (("SQLite", "[sqlite"), ("Postgres", "[postgresql")):
+        ok = sum(marker in r.nodeid for r in passed)
+        bad = sum(marker in r.nodeid for r in failed)
+        lines.append(f"{label}: {ok} passed, {bad} failed")
+    browser_ok = sum("test_browser.py" in r.nodeid for r in passed)
+    browser_bad = sum("test_browser.py" in r.nodeid for r in failed)
+    lines.append(f"Chromium: {browser_ok} passed, {browser_bad} failed")
+    terminalreporter.write_sep("-", "where the tests ran")
+    for line in lines:
+        terminalreporter.write_line(line)

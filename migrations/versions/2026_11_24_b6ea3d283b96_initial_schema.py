@@ -112,31 +112,31 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(announced_on IS NULL AND announced_precision IS NULL) OR (announced_on IS NOT NULL AND announced_precision IN ('year', 'quarter', 'month', 'day'))",
+            "(announced_on IS NULL AND announced_precision IS NULL) OR (announced_on IS NOT NULL AND announced_precision IS NOT NULL AND announced_precision IN ('year', 'quarter', 'month', 'day'))",
             name=op.f("ck_deal_announced_precision"),
         ),
         sa.CheckConstraint(
-            "(capacity_mw IS NULL AND capacity_qualifier IS NULL) OR (capacity_mw >= 0 AND capacity_qualifier IN ('exact', 'up_to', 'at_least', 'estimated'))",
+            "(capacity_mw IS NULL AND capacity_qualifier IS NULL) OR (capacity_mw IS NOT NULL AND capacity_mw >= 0 AND capacity_qualifier IS NOT NULL AND capacity_qualifier IN ('exact', 'up_to', 'at_least', 'estimated'))",
             name=op.f("ck_deal_capacity_mw"),
         ),
         sa.CheckConstraint(
-            "(chips IS NULL AND chips_qualifier IS NULL) OR (chips >= 0 AND chips_qualifier IN ('exact', 'up_to', 'at_least', 'estimated'))",
+            "(chips IS NULL AND chips_qualifier IS NULL) OR (chips IS NOT NULL AND chips >= 0 AND chips_qualifier IS NOT NULL AND chips_qualifier IN ('exact', 'up_to', 'at_least', 'estimated'))",
             name=op.f("ck_deal_chips"),
         ),
         sa.CheckConstraint(
-            "(first_reported_on IS NULL AND first_reported_precision IS NULL) OR (first_reported_on IS NOT NULL AND first_reported_precision IN ('year', 'quarter', 'month', 'day'))",
+            "(first_reported_on IS NULL AND first_reported_precision IS NULL) OR (first_reported_on IS NOT NULL AND first_reported_precision IS NOT NULL AND first_reported_precision IN ('year', 'quarter', 'month', 'day'))",
             name=op.f("ck_deal_first_reported_precision"),
         ),
         sa.CheckConstraint(
-            "(term_end_on IS NULL AND term_end_precision IS NULL) OR (term_end_on IS NOT NULL AND term_end_precision IN ('year', 'quarter', 'month', 'day'))",
+            "(term_end_on IS NULL AND term_end_precision IS NULL) OR (term_end_on IS NOT NULL AND term_end_precision IS NOT NULL AND term_end_precision IN ('year', 'quarter', 'month', 'day'))",
             name=op.f("ck_deal_term_end_precision"),
         ),
         sa.CheckConstraint(
-            "(term_start_on IS NULL AND term_start_precision IS NULL) OR (term_start_on IS NOT NULL AND term_start_precision IN ('year', 'quarter', 'month', 'day'))",
+            "(term_start_on IS NULL AND term_start_precision IS NULL) OR (term_start_on IS NOT NULL AND term_start_precision IS NOT NULL AND term_start_precision IN ('year', 'quarter', 'month', 'day'))",
             name=op.f("ck_deal_term_start_precision"),
         ),
         sa.CheckConstraint(
-            "(value_usd IS NULL AND value_qualifier IS NULL) OR (value_usd >= 0 AND value_qualifier IN ('exact', 'up_to', 'at_least', 'estimated'))",
+            "(value_usd IS NULL AND value_qualifier IS NULL) OR (value_usd IS NOT NULL AND value_usd >= 0 AND value_qualifier IS NOT NULL AND value_qualifier IN ('exact', 'up_to', 'at_least', 'estimated'))",
             name=op.f("ck_deal_value_usd"),
         ),
         sa.CheckConstraint(
@@ -347,7 +347,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
-            "(published_on IS NULL AND published_precision IS NULL) OR (published_on IS NOT NULL AND published_precision IN ('year', 'quarter', 'month', 'day'))",
+            "(published_on IS NULL AND published_precision IS NULL) OR (published_on IS NOT NULL AND published_precision IS NOT NULL AND published_precision IN ('year', 'quarter', 'month', 'day'))",
             name=op.f("ck_source_published_precision"),
         ),
         sa.CheckConstraint(
@@ -393,7 +393,7 @@ def upgrade() -> None:
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(effective_on IS NULL AND effective_precision IS NULL) OR (effective_on IS NOT NULL AND effective_precision IN ('year', 'quarter', 'month', 'day'))",
+            "(effective_on IS NULL AND effective_precision IS NULL) OR (effective_on IS NOT NULL AND effective_precision IS NOT NULL AND effective_precision IN ('year', 'quarter', 'month', 'day'))",
             name=op.f("ck_status_event_effective_precision"),
         ),
         sa.CheckConstraint(

@@ -1,0 +1,55 @@
+# Compute Deal Tracker — the two promises: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run dev test pytest lint typecheck fmt migrate revision clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve http://$(HOST):$(PORT) with the demo data (SQLite in var/ unless DATABASE_URL says otherwise).
+run: install
+	$(BIN)/deals db upgrade
+	$(BIN)/deals demo
+	$(BIN)/deals serve --host $(HOST) --port $(PORT)
+
+dev: install
+	$(BIN)/deals db upgrade
+	$(BIN)/deals demo
+	$(BIN)/deals serve --host $(HOST) --port $(PORT) --reload
+
+## Lint, type-check and run every test on SQLite and Postgres, browser tests included.
+test: install lint typecheck pytest
+
+pytest: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	$(BIN)/deals db upgrade
+
+revision: install
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/artifacts

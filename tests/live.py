@@ -1,0 +1,81 @@
+"""A real uvicorn on 127.0.0.1 and a real Chromium, for browser tests."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app import migrate
+from app.db import make_engine, make_sessionmaker
+from app.services.demo import load_demo
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def chromium_path() -> str:
+    """The system Chromium; a clear failure (never a skip) when it is missing."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        raise RuntimeError(
+            f"Chromium not found at {CHROMIUM}: install it (apt-get install -y chromium) "
+            "or point CHROMIUM_PATH at one."
+        )
+    return CHROMIUM
+
+
+@contextmanager
+def live_server(database_url: str, *, demo: bool = True) -> Iterator[str]:
+    """Migrate, optionally load the demo, serve with uvicorn; yield the base URL."""
+    migrate.upgrade(database_url)
+    if demo:
+        engine = make_engine(database_url)
+        with make_sessionmaker(engine)() as session:
+            load_demo(session)
+        engine.dispose()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "live-" + "s" * 32}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "deals"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {process.stderr.read()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,77 @@
+"""In a real Chromium: browse the table, follow a deal, check accessibility, save screenshots."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.live import CHROMIUM_ARGS, chromium_path, live_server
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
+    with live_server(f"sqlite:///{database}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_browse_deals_and_open_one(page: Page, base_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{base_url}/deals")
+    expect(page.locator(".table-count")).to_contain_text("of 58 deals")
+    expect(page.locator("#deal-table tbody tr")).to_have_count(50)
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "deals.png"))
+
+    link = page.locator("#deal-table td.title a", has_text="Maia 200")
+    title = link.inner_text()
+    link.click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".deal-badges .badge").first).to_have_text("In talks")
+    expect(page.locator(".facts")).to_contain_text("21 May 2026")
+    expect(page.locator(".sources a").first).to_have_attribute("href", re.compile(r"^https://"))
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "deal.png"), full_page=True)
+
+
+def test_pages_work_on_a_phone(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    for path in ("/", "/organizations", "/hardware/maia-200"):
+        response = page.goto(f"{base_url}{path}")
+        assert response is not None and response.ok
+        assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "phone-hardware.png"))
+    context.close()

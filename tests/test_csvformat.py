@@ -1,0 +1,103 @@
+"""The cells of the deal CSV: lists inside cells parse and print back the same."""
+
+import pytest
+
+from app.csvformat import (
+    CellError,
+    HardwareCell,
+    PartyCell,
+    format_hardware,
+    format_parties,
+    format_sources,
+    parse_amount,
+    parse_hardware,
+    parse_parties,
+    parse_sources,
+    split_list,
+)
+from app.services.demo import read_demo_csv
+
+
+def test_parties_cell() -> None:
+    cell = "OpenAI (customer, investee); Microsoft (investor, provider)"
+    parties = parse_parties(cell)
+    assert parties == [
+        PartyCell("OpenAI", ("customer", "investee")),
+        PartyCell("Microsoft", ("investor", "provider")),
+    ]
+    assert format_parties(parties) == cell
+
+
+def test_party_names_may_hold_parentheses() -> None:
+    assert parse_parties("HUMAIN (Saudi Arabia) (customer)") == [
+        PartyCell("HUMAIN (Saudi Arabia)", ("customer",))
+    ]
+
+
+def test_a_party_without_a_role_is_refused() -> None:
+    with pytest.raises(CellError, match="Organization \\(role, role\\)"):
+        parse_parties("OpenAI; Microsoft (provider)")
+
+
+def test_hardware_cell_with_and_without_counts() -> None:
+    cell = "Maia 200; H100 (24000); NVIDIA GPU (model unspecified)"
+    lines = parse_hardware(cell)
+    assert lines == [
+        HardwareCell("Maia 200", None),
+        HardwareCell("H100", 24000),
+        HardwareCell("NVIDIA GPU (model unspecified)", None),
+    ]
+    assert format_hardware(lines) == cell
+    assert parse_hardware("H100 (24,000)") == [HardwareCell("H100", 24000)]
+
+
+def test_sources_cell_one_line_per_source() -> None:
+    cell = (
+        "The Information (original, 2026-05-21)\n"
+        "Odaily (relay, 2026-05) <https://example.org/odaily> relays The Information\n"
+        "Microsoft (primary) <https://example.org/blog>"
+    )
+    sources = parse_sources(cell)
+    assert [s.publisher for s in sources] == ["The Information", "Odaily", "Microsoft"]
+    assert sources[0].url is None and str(sources[0].published) == "2026-05-21"
+    assert sources[1].relays == "The Information" and sources[1].tier == "relay"
+    assert sources[2].published is None
+    assert format_sources(sources) == cell
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("Reuters <https://example.org>", "Publisher \\(tier, date\\)"),
+        ("Reuters (gossip, 2026) <https://example.org>", "tier one of"),
+        ("Reuters (original, 2026-13) <https://example.org>", "no month 13"),
+    ],
+)
+def test_bad_source_lines_are_refused(line: str, message: str) -> None:
+    with pytest.raises(CellError, match=message):
+        parse_sources(line)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("500M", 5e8), ("10B", 1e10), ("1.25b", 1.25e9), ("$2,500", 2500), ("", None), ("7", 7)],
+)
+def test_amounts(text: str, value: float | None) -> None:
+    assert parse_amount(text) == value
+
+
+@pytest.mark.parametrize("text", ["abc", "-5", "10X", "nan"])
+def test_bad_amounts(text: str) -> None:
+    with pytest.raises(CellError):
+        parse_amount(text)
+
+
+def test_split_list_keeps_semicolons_inside_parentheses() -> None:
+    assert split_list("a; b (c; d); ; e") == ["a", "b (c; d)", "e"]
+
+
+def test_every_demo_cell_prints_back_exactly() -> None:
+    for row in read_demo_csv("deals.csv"):
+        assert format_parties(parse_parties(row["parties"])) == row["parties"]
+        assert format_hardware(parse_hardware(row["hardware"])) == row["hardware"]
+        assert format_sources(parse_sources(row["sources"])) == row["sources"].strip()
