@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
+from app.search import refresh_missing_search
 from app.services.demo import load_demo
 from app.services.users import UserError, create_user
 from app.vocabulary import UserRole
@@ -55,6 +56,11 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     url = get_settings().database_url
     migrate.upgrade(url, revision)
     console.print(f"Database at {revision} ({_describe(url)}).")
+    if revision == "head":
+        with _session_factory()() as session:
+            indexed = refresh_missing_search(session)
+        if indexed:
+            console.print(f"Indexed {indexed} deals for search.")
 
 
 @db_app.command("downgrade")

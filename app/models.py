@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -455,6 +457,50 @@ class DealRelation(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     related_deal: Mapped[Deal] = relationship(foreign_keys=[related_deal_id])
+
+
+class DealSearch(Base):
+    """A deal's words for text search (see app/search.py); indexed per database.
+
+    SQLite: the FTS5 table `deal_fts`, kept in step by triggers. Postgres: a GIN index on
+    `to_tsvector('simple', document)`.
+    """
+
+    __tablename__ = "deal_search"
+    __table_args__ = (
+        Index(
+            "ix_deal_search_tsv",
+            text("to_tsvector('simple', document)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(Text)
+
+
+SQLITE_FTS_DDL = (
+    "CREATE VIRTUAL TABLE deal_fts USING fts5("
+    "document, content='deal_search', content_rowid='deal_id', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER deal_search_ai AFTER INSERT ON deal_search BEGIN "
+    "INSERT INTO deal_fts(rowid, document) VALUES (new.deal_id, new.document); END",
+    "CREATE TRIGGER deal_search_ad AFTER DELETE ON deal_search BEGIN "
+    "INSERT INTO deal_fts(deal_fts, rowid, document) "
+    "VALUES ('delete', old.deal_id, old.document); END",
+    "CREATE TRIGGER deal_search_au AFTER UPDATE ON deal_search BEGIN "
+    "INSERT INTO deal_fts(deal_fts, rowid, document) "
+    "VALUES ('delete', old.deal_id, old.document); "
+    "INSERT INTO deal_fts(rowid, document) VALUES (new.deal_id, new.document); END",
+)
+for _statement in SQLITE_FTS_DDL:
+    event.listen(
+        DealSearch.__table__,
+        "after_create",
+        DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
+    )
 
 
 class AuditEvent(Base):

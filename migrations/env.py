@@ -21,6 +21,11 @@ def _database_url() -> str:
     return config.attributes.get("database_url") or get_settings().database_url
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    # SQLite's FTS5 table for deal search and its shadow tables are not in the models.
+    return not (type_ == "table" and name is not None and name.startswith("deal_fts"))
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     context.configure(
         connection=connection,
@@ -28,6 +33,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=_include_name,
         literal_binds=connection is None,
     )
 

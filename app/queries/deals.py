@@ -1,15 +1,160 @@
-"""Reading deals for pages, exports and the API, with a fixed number of statements per page."""
+"""Reading deals for pages, exports and the API: one filter object, one query function.
 
+A page costs a fixed number of statements whatever its length: the count, the rows, one
+select-in load per kind of related row, and one grouped query per facet.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from app.models import Deal, DealHardware, DealParty, Hardware, Source, StatusEvent
+from app.filters import ORGANIZATION_PARAMS, DealFilters, FilterError
+from app.models import (
+    Deal,
+    DealHardware,
+    DealParty,
+    DealTypeRow,
+    Hardware,
+    Organization,
+    Source,
+    StatusEvent,
+)
+from app.search import matching_deal_ids
+from app.vocabulary import Role
 
 DEFAULT_PER_PAGE = 50
-MAX_PER_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ResolvedFilters:
+    """Filters whose slugs have been checked against the database and turned into records."""
+
+    filters: DealFilters
+    organizations: dict[str, Organization]
+    hardware: dict[str, Hardware]
+    dialect: str
+
+    def organization_ids(self, name: str) -> list[int]:
+        return [self.organizations[slug].id for slug in getattr(self.filters, name)]
+
+    def hardware_ids(self) -> list[int]:
+        return [self.hardware[slug].id for slug in self.filters.hardware]
+
+
+def resolve_filters(session: Session, f: DealFilters) -> ResolvedFilters:
+    """Look up every slug the filters name; FilterError for the unknown ones."""
+    org_slugs = {slug for name in ORGANIZATION_PARAMS for slug in getattr(f, name)}
+    organizations: dict[str, Organization] = {}
+    if org_slugs:
+        stmt = select(Organization).where(Organization.slug.in_(org_slugs))
+        organizations = {org.slug: org for org in session.scalars(stmt)}
+    hardware: dict[str, Hardware] = {}
+    if f.hardware:
+        stmt_hw = select(Hardware).where(Hardware.slug.in_(f.hardware))
+        hardware = {hw.slug: hw for hw in session.scalars(stmt_hw)}
+    errors = [
+        f"unknown {'organization' if name != 'vendor' else 'vendor'} '{slug}' in '{name}' — "
+        "expected an organization slug such as 'microsoft' (see /organizations)"
+        for name in ORGANIZATION_PARAMS
+        for slug in getattr(f, name)
+        if slug not in organizations
+    ]
+    errors += [
+        f"unknown hardware '{slug}' — expected a hardware slug such as 'h100' (see /hardware)"
+        for slug in f.hardware
+        if slug not in hardware
+    ]
+    if errors:
+        raise FilterError(errors)
+    dialect = session.get_bind().dialect.name
+    return ResolvedFilters(f, organizations, hardware, dialect)
+
+
+def _deals_with_party(org_ids: list[int], role: str | None = None) -> ColumnElement[bool]:
+    stmt = select(DealParty.deal_id).where(DealParty.organization_id.in_(org_ids))
+    if role:
+        stmt = stmt.where(DealParty.role == role)
+    return Deal.id.in_(stmt)
+
+
+def _deals_with_hardware(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return Deal.id.in_(
+        select(DealHardware.deal_id)
+        .join(Hardware, Hardware.id == DealHardware.hardware_id)
+        .where(condition)
+    )
+
+
+def deal_conditions(
+    rf: ResolvedFilters, *, exclude: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters, leaving out one dimension (for its facet)."""
+    f = rf.filters
+    conditions: list[ColumnElement[bool]] = [Deal.deleted_at.is_(None)]
+    checks: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "status": lambda: Deal.status.in_(f.status),
+        "confidence": lambda: Deal.confidence.in_(f.confidence),
+        "party": lambda: _deals_with_party(rf.organization_ids("party")),
+        "customer": lambda: _deals_with_party(rf.organization_ids("customer"), Role.CUSTOMER),
+        "provider": lambda: _deals_with_party(rf.organization_ids("provider"), Role.PROVIDER),
+        "hardware": lambda: _deals_with_hardware(Hardware.id.in_(rf.hardware_ids())),
+        "hardware_type": lambda: _deals_with_hardware(Hardware.type.in_(f.hardware_type)),
+        "vendor": lambda: _deals_with_hardware(
+            Hardware.vendor_id.in_(rf.organization_ids("vendor"))
+        ),
+        "deal_type": lambda: Deal.id.in_(
+            select(DealTypeRow.deal_id).where(DealTypeRow.type.in_(f.deal_type))
+        ),
+    }
+    for name, condition in checks.items():
+        if name != exclude and getattr(f, name):
+            conditions.append(condition())
+    if f.reported_from is not None:
+        conditions.append(Deal.first_reported_on >= f.reported_from.start)
+    if f.reported_to is not None:
+        conditions.append(Deal.first_reported_on < f.reported_to.next_start)
+    if f.min_value is not None:
+        conditions.append(Deal.value_usd >= f.min_value)
+    if f.max_value is not None:
+        conditions.append(Deal.value_usd <= f.max_value)
+    if f.q:
+        text_match = matching_deal_ids(rf.dialect, f.q)
+        if text_match is not None:
+            conditions.append(text_match)
+    return conditions
+
+
+def filter_deals(stmt: Select[Deal], rf: ResolvedFilters) -> Select[Deal]:
+    return stmt.where(*deal_conditions(rf))
+
+
+_SORT_COLUMNS = {
+    "reported": Deal.first_reported_on,
+    "value": Deal.value_usd,
+    "capacity": Deal.capacity_mw,
+    "updated": Deal.updated_at,
+    "title": func.lower(Deal.title),
+}
+
+
+def sort_deals(stmt: Select[Deal], f: DealFilters) -> Select[Deal]:
+    """Order by the chosen column, empty values last, then by id: a stable, total order."""
+    column = _SORT_COLUMNS[f.sort_key]
+    if f.sort_descending:
+        return stmt.order_by(column.desc().nulls_last(), Deal.id.desc())
+    return stmt.order_by(column.asc().nulls_last(), Deal.id.asc())
+
+
+def table_options() -> list[LoaderOption]:
+    """What a table row shows: parties, hardware and types, each in one extra statement."""
+    return [
+        selectinload(Deal.parties).joinedload(DealParty.organization),
+        selectinload(Deal.hardware_lines).joinedload(DealHardware.hardware),
+        selectinload(Deal.type_rows),
+    ]
 
 
 @dataclass(frozen=True)
@@ -32,41 +177,25 @@ class DealPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def table_options() -> list[LoaderOption]:
-    """What a table row shows: parties, hardware and types, each in one extra statement."""
-    return [
-        selectinload(Deal.parties).joinedload(DealParty.organization),
-        selectinload(Deal.hardware_lines).joinedload(DealHardware.hardware),
-        selectinload(Deal.type_rows),
-    ]
-
-
-def live_deals() -> Select[Deal]:
-    return select(Deal).where(Deal.deleted_at.is_(None))
-
-
-def list_deals(
-    session: Session,
-    stmt: Select[Deal] | None = None,
-    *,
-    page: int = 1,
-    per_page: int = DEFAULT_PER_PAGE,
-) -> DealPage:
-    """One page of deals, newest report first, with the total they were drawn from."""
-    stmt = live_deals() if stmt is None else stmt
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    ordered = stmt.order_by(Deal.first_reported_on.desc(), Deal.id.desc())
+def list_deals(session: Session, rf: ResolvedFilters) -> DealPage:
+    """One page of the filtered deals, in the chosen order, with the total they come from."""
+    f = rf.filters
+    stmt = filter_deals(select(Deal), rf)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
-        ordered.options(*table_options()).limit(per_page).offset((page - 1) * per_page)
+        sort_deals(stmt, f)
+        .options(*table_options())
+        .limit(f.per_page)
+        .offset((f.page - 1) * f.per_page)
     ).all()
-    return DealPage(rows=list(rows), total=total, page=page, per_page=per_page)
+    return DealPage(rows=list(rows), total=total, page=f.page, per_page=f.per_page)
 
 
 def get_deal(session: Session, deal_id: int) -> Deal | None:
     """A live deal with everything its page shows, or None."""
     stmt = (
-        live_deals()
-        .where(Deal.id == deal_id)
+        select(Deal)
+        .where(Deal.id == deal_id, Deal.deleted_at.is_(None))
         .options(
             *table_options(),
             selectinload(Deal.sources).selectinload(Source.relayed_by),
@@ -76,19 +205,3 @@ def get_deal(session: Session, deal_id: int) -> Deal | None:
         )
     )
     return session.scalars(stmt).first()
-
-
-def deals_with_party(organization_id: int) -> Select[Deal]:
-    return live_deals().where(
-        Deal.id.in_(select(DealParty.deal_id).where(DealParty.organization_id == organization_id))
-    )
-
-
-def deals_with_hardware(hardware_id: int) -> Select[Deal]:
-    return live_deals().where(
-        Deal.id.in_(select(DealHardware.deal_id).where(DealHardware.hardware_id == hardware_id))
-    )
-
-
-def hardware_with_vendor() -> Select[Hardware]:
-    return select(Hardware).options(selectinload(Hardware.vendor))

@@ -1,28 +1,58 @@
-"""The deals table and the deal page."""
+"""The deals table (filters, facets, sort, pages) and the deal page."""
 
 from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.queries.deals import DEFAULT_PER_PAGE, get_deal, list_deals
+from app.filters import DealFilters, FilterError
+from app.queries.deals import ResolvedFilters, get_deal, list_deals, resolve_filters
+from app.queries.facets import deal_facets, filter_chips
 from app.web.render import render
+from app.web.tables import TableView
 
 router = APIRouter()
 
 
-def parse_page(raw: str | None) -> int:
-    """A 1-based page number; 400 for anything else."""
-    if raw is None or raw == "":
-        return 1
-    if not raw.isdigit() or int(raw) < 1:
-        raise HTTPException(400, f"page '{raw}' is not a page number — expected 1, 2, 3, …")
-    return int(raw)
+def read_filters(request: Request, session: Session, **preset: tuple[str, ...]) -> ResolvedFilters:
+    """The request's filters, checked and resolved; FilterError if any value is bad."""
+    filters = DealFilters.from_query(request.query_params.multi_items())
+    return resolve_filters(session, filters.with_preset(**preset) if preset else filters)
+
+
+def filter_error_page(
+    request: Request, template: str, exc: FilterError, context: dict[str, object]
+) -> Response:
+    """400 with the page, the typed values and what was expected; never a 500."""
+    return render(
+        request,
+        template,
+        {**context, "errors": exc.messages, "raw": request.query_params},
+        block="deal_results",
+        status_code=400,
+    )
 
 
 @router.get("/deals", name="deals_index")
-def deals_index(request: Request, session: SessionDep, page: str | None = None) -> Response:
-    deal_page = list_deals(session, page=parse_page(page), per_page=DEFAULT_PER_PAGE)
-    return render(request, "deals/index.html", {"deal_page": deal_page}, block="deal_table")
+def deals_index(request: Request, session: SessionDep) -> Response:
+    try:
+        rf = read_filters(request, session)
+    except FilterError as exc:
+        return filter_error_page(request, "deals/index.html", exc, {})
+    view = TableView(rf.filters, request.url.path)
+    return render(
+        request,
+        "deals/index.html",
+        {
+            "view": view,
+            "filters": rf.filters,
+            "deal_page": list_deals(session, rf),
+            "facets": deal_facets(session, rf, view.url),
+            "chips": filter_chips(rf, view.url),
+            "raw": request.query_params,
+        },
+        block="deal_results",
+    )
 
 
 @router.get("/deals/{deal_id:int}", name="deal_detail")

@@ -1,13 +1,15 @@
-"""Organizations and hardware: directories and one page each, with their deals."""
+"""Organizations and hardware: directories, and one page each with its deals table."""
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.queries.deals import DEFAULT_PER_PAGE, deals_with_hardware, deals_with_party, list_deals
+from app.filters import FilterError
+from app.queries.deals import list_deals
 from app.queries.directory import get_hardware, get_organization, list_hardware, list_organizations
-from app.web.deals import parse_page
+from app.web.deals import filter_error_page, read_filters
 from app.web.render import render
+from app.web.tables import TableView
 
 router = APIRouter()
 
@@ -18,21 +20,22 @@ def organizations_index(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/organizations/{slug}", name="organization_detail")
-def organization_detail(
-    request: Request, session: SessionDep, slug: str, page: str | None = None
-) -> Response:
-    """404 when no organization has this slug."""
+def organization_detail(request: Request, session: SessionDep, slug: str) -> Response:
+    """The organization and its deals (the table with `party` preset); 404 if unknown."""
     organization = get_organization(session, slug)
     if organization is None:
         raise HTTPException(404, f"There is no organization '{slug}'.")
-    deal_page = list_deals(
-        session, deals_with_party(organization.id), page=parse_page(page), per_page=DEFAULT_PER_PAGE
-    )
+    context: dict[str, object] = {"organization": organization}
+    try:
+        rf = read_filters(request, session, party=(slug,))
+    except FilterError as exc:
+        return filter_error_page(request, "organizations/detail.html", exc, context)
+    view = TableView(rf.filters, request.url.path, {"party": (slug,)})
     return render(
         request,
         "organizations/detail.html",
-        {"organization": organization, "deal_page": deal_page},
-        block="deal_table",
+        {**context, "view": view, "deal_page": list_deals(session, rf)},
+        block="deal_results",
     )
 
 
@@ -42,19 +45,20 @@ def hardware_index(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/hardware/{slug}", name="hardware_detail")
-def hardware_detail(
-    request: Request, session: SessionDep, slug: str, page: str | None = None
-) -> Response:
-    """404 when no hardware model has this slug."""
+def hardware_detail(request: Request, session: SessionDep, slug: str) -> Response:
+    """The hardware model and its deals (the table with `hardware` preset); 404 if unknown."""
     hardware = get_hardware(session, slug)
     if hardware is None:
         raise HTTPException(404, f"There is no hardware model '{slug}'.")
-    deal_page = list_deals(
-        session, deals_with_hardware(hardware.id), page=parse_page(page), per_page=DEFAULT_PER_PAGE
-    )
+    context: dict[str, object] = {"hardware": hardware}
+    try:
+        rf = read_filters(request, session, hardware=(slug,))
+    except FilterError as exc:
+        return filter_error_page(request, "hardware/detail.html", exc, context)
+    view = TableView(rf.filters, request.url.path, {"hardware": (slug,)})
     return render(
         request,
         "hardware/detail.html",
-        {"hardware": hardware, "deal_page": deal_page},
-        block="deal_table",
+        {**context, "view": view, "deal_page": list_deals(session, rf)},
+        block="deal_results",
     )

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.dates import PartialDate
+from app.formatting import capacity_label, money_label
 from app.vocabulary import QUALIFIER_PREFIX, label
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
@@ -40,38 +41,21 @@ def render(
     return response
 
 
-def _short_number(value: float) -> str:
-    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= threshold:
-            scaled = value / threshold
-            text = f"{scaled:.2f}".rstrip("0").rstrip(".")
-            return f"{text}{suffix}"
-    return f"{value:,.0f}"
-
-
 def money(value: int | None, qualifier: str | None = None) -> Markup:
     """`$10B`, `up to $1.25B`; the exact figure on hover."""
     if value is None:
         return Markup("")
-    prefix = QUALIFIER_PREFIX.get(qualifier or "exact", "")
-    return Markup('<span class="num" title="{exact}">{prefix}${short}</span>').format(
-        exact=f"${value:,} ({label(qualifier or 'exact')})",
-        prefix=prefix,
-        short=_short_number(value),
+    return Markup('<span class="num" title="{exact}">{text}</span>').format(
+        exact=f"${value:,} ({label(qualifier or 'exact')})", text=money_label(value, qualifier)
     )
 
 
 def capacity(value: float | None, qualifier: str | None = None) -> Markup:
-    """`230 MW`, `~1.2 GW`."""
+    """`230 MW`, `~1.2 GW`; the exact figure in MW on hover."""
     if value is None:
         return Markup("")
-    prefix = QUALIFIER_PREFIX.get(qualifier or "exact", "")
-    if value >= 1000:
-        short = f"{value / 1000:.2f}".rstrip("0").rstrip(".") + " GW"
-    else:
-        short = f"{value:,.1f}".rstrip("0").rstrip(".") + " MW"
-    return Markup('<span class="num" title="{exact}">{prefix}{short}</span>').format(
-        exact=f"{value:,g} MW", prefix=prefix, short=short
+    return Markup('<span class="num" title="{exact}">{text}</span>').format(
+        exact=f"{value:,g} MW", text=capacity_label(value, qualifier)
     )
 
 

@@ -1,0 +1,87 @@
+"""Text search over deals, on each database's own index, behind one function.
+
+Each deal has one search document (title, summary, party names and aliases, hardware names,
+source publishers), reduced to lowercase words separated by single spaces, so that SQLite's
+FTS5 and Postgres' full-text search see exactly the same words. A query matches a deal when
+every word of the query starts a word of the document ("mai" finds Maia, "MSFT" Microsoft).
+"""
+
+import re
+
+from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
+
+from app.models import Deal, DealHardware, DealParty, DealSearch, Organization
+
+_NOT_WORD = re.compile(r"[\W_]+")
+MAX_QUERY_WORDS = 12
+
+
+def words(value: str) -> list[str]:
+    """The lowercase words of a text, as both databases will index them."""
+    return [w for w in _NOT_WORD.split(value.lower()) if w]
+
+
+def search_document(deal: Deal) -> str:
+    parts: list[str] = [deal.title, deal.summary or ""]
+    for party in deal.parties:
+        parts.append(party.organization.name)
+        parts.extend(party.organization.alias_names)
+    for line in deal.hardware_lines:
+        parts.append(line.hardware.name)
+    for source in deal.sources:
+        parts.append(source.publisher)
+    return " ".join(dict.fromkeys(w for part in parts for w in words(part)))
+
+
+def refresh_search(session: Session, deal: Deal) -> None:
+    """Rewrite a deal's search document; call after any change to what it is made of."""
+    document = search_document(deal)
+    row = session.get(DealSearch, deal.id)
+    if row is None:
+        session.add(DealSearch(deal_id=deal.id, document=document))
+    elif row.document != document:
+        row.document = document
+
+
+def refresh_missing_search(session: Session) -> int:
+    """Write the documents of deals that have none (after the search migration); commits."""
+    missing = select(Deal).where(~Deal.id.in_(select(DealSearch.deal_id)))
+    count = 0
+    for deal in session.scalars(missing.options(*_document_options())):
+        refresh_search(session, deal)
+        count += 1
+    session.commit()
+    return count
+
+
+def _document_options() -> list[LoaderOption]:
+    return [
+        selectinload(Deal.parties)
+        .joinedload(DealParty.organization)
+        .selectinload(Organization.aliases),
+        selectinload(Deal.hardware_lines).joinedload(DealHardware.hardware),
+        selectinload(Deal.sources),
+    ]
+
+
+def matching_deal_ids(session_dialect: str, query: str) -> ColumnElement[bool] | None:
+    """A condition on Deal.id for the deals matching `query`, or None if it has no words."""
+    terms = words(query)[:MAX_QUERY_WORDS]
+    if not terms:
+        return None
+    if session_dialect == "postgresql":
+        tsquery = " & ".join(f"{t}:*" for t in terms)
+        matches = select(DealSearch.deal_id).where(
+            func.to_tsvector(literal_column("'simple'"), DealSearch.document).op("@@")(
+                func.to_tsquery(literal_column("'simple'"), tsquery)
+            )
+        )
+        return Deal.id.in_(matches)
+    fts_query = " ".join(f'"{t}"*' for t in terms)
+    return Deal.id.in_(
+        select(literal_column("rowid"))
+        .select_from(text("deal_fts"))
+        .where(text("deal_fts MATCH :fts_query").bindparams(fts_query=fts_query))
+    )

@@ -1,0 +1,41 @@
+"""The deals table as a view: which filters it shows and the URLs of its links."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from app.filters import DealFilters
+
+
+@dataclass(frozen=True)
+class TableView:
+    """Builds the links of a deals table on `base_path`; preset filters stay out of its URLs."""
+
+    filters: DealFilters
+    base_path: str
+    preset: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def url(self, f: DealFilters) -> str:
+        pairs = [(k, v) for k, v in f.pairs() if v not in self.preset.get(k, ())]
+        query = urlencode(pairs)
+        return f"{self.base_path}?{query}" if query else self.base_path
+
+    def sort_url(self, key: str) -> str:
+        return self.url(self.filters.sorted_by(key))
+
+    def aria_sort(self, key: str) -> str | None:
+        if self.filters.sort_key != key:
+            return None
+        return "descending" if self.filters.sort_descending else "ascending"
+
+    def page_url(self, page: int) -> str:
+        return self.url(self.filters.on_page(page))
+
+    @property
+    def hidden_filters(self) -> list[tuple[str, str]]:
+        """The list filters a form must carry along (the visible inputs carry the rest)."""
+        visible = {"q", "reported_from", "reported_to", "min_value", "max_value", "sort"}
+        return [
+            (k, v)
+            for k, v in self.filters.pairs(paging=False)
+            if k not in visible and v not in self.preset.get(k, ())
+        ]
