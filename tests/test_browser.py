@@ -40,7 +40,7 @@ def page(browser: Browser) -> Iterator[Page]:
 def assert_accessible(page: Page) -> None:
     results = Axe().run(page)
     serious = [
-        f"{v['id']} ({v['impact']}): {v['help']}"
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
         for v in results.response["violations"]
         if v["impact"] in ("serious", "critical")
     ]

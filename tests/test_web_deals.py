@@ -1,0 +1,155 @@
+"""The deals table over HTTP: full page or fragment, chips and facets, clear 400s."""
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.filters import DealFilters
+from app.queries.deals import list_deals, resolve_filters
+from tests.conftest import StatementCounter
+from tests.test_queries_deals import CASES
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def shown_total(html: str) -> int:
+    count = soup(html).select_one(".table-count").get_text()
+    match = re.search(r"of ([\d,]+) deals", count)
+    return int(match.group(1).replace(",", "")) if match else 0
+
+
+@pytest.mark.parametrize("query", CASES)
+def test_every_filter_works_through_the_url_alone(
+    demo_client: TestClient, demo: Session, query: str
+) -> None:
+    response = demo_client.get(f"/deals?{query}")
+    assert response.status_code == 200
+    expected = list_deals(demo, resolve_filters(demo, DealFilters.from_query(parse_qsl(query))))
+    assert shown_total(response.text) == expected.total
+    titles = [a.get_text() for a in soup(response.text).select("#deal-table td.title a")]
+    assert titles == [d.title for d in expected.rows]
+
+
+def test_htmx_gets_the_results_fragment(demo_client: TestClient) -> None:
+    response = demo_client.get("/deals?status=rumored", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    fragment = soup(response.text)
+    assert fragment.select_one("#deal-results") is not None
+    assert fragment.select_one(".facets") is not None
+    assert fragment.select_one("#q") is None  # the search box is not swapped while typing
+    assert "HX-Request" in response.headers["vary"]
+
+
+def test_history_restore_gets_the_full_page(demo_client: TestClient) -> None:
+    response = demo_client.get(
+        "/deals?status=rumored",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.text
+    assert "HX-Request" in response.headers["vary"]
+
+
+def test_the_form_is_a_real_get_form_that_htmx_upgrades(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/deals?status=rumored&q=google").text)
+    form = page.select_one("form#deal-filters")
+    assert form["method"] == "get" and form["action"].endswith("/deals")
+    assert form["hx-push-url"] == "true" and "delay:" in form["hx-trigger"]
+    assert page.select_one("#q")["value"] == "google"
+    hidden = [(i["name"], i["value"]) for i in form.select("input[type=hidden]")]
+    assert ("status", "rumored") in hidden
+    for field in form.select("input:not([type=hidden]), select"):
+        assert page.select_one(f"label[for={field['id']}]") is not None, field
+
+
+def test_chips_remove_one_filter_each(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/deals?status=rumored&status=denied&party=google").text)
+    chips = {a.get_text(" ", strip=True): a["href"] for a in page.select(".chips a.chip")}
+    assert set(chips) == {"Status: Rumored ×", "Status: Denied ×", "Party: Google ×"}
+    remaining = parse_qsl(urlsplit(chips["Status: Rumored ×"]).query)
+    assert remaining == [("status", "denied"), ("party", "google")]
+
+
+def test_facet_links_toggle_and_mark_the_selected(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/deals?hardware_type=tpu").text)
+    selected = page.select(".facet a.selected")
+    assert [a.select_one(".facet-label").get_text(strip=True) for a in selected] == ["TPU"]
+    assert selected[0]["aria-current"] == "true"
+    assert "hardware_type" not in selected[0]["href"]  # clicking it again removes it
+
+
+def test_sort_headers_flip_and_say_so(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/deals?sort=value").text)
+    header = next(th for th in page.select("th") if "Value" in th.get_text())
+    assert header["aria-sort"] == "ascending"
+    assert "sort=-value" in header.select_one("a")["href"]
+
+
+def test_empty_result_offers_to_clear_filters(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/deals?q=zzzzzz").text)
+    assert "No deals match" in page.get_text()
+    assert page.select_one(".empty a")["href"] == "/deals"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("status=confirmd", "unknown status 'confirmd' — expected one of rumored"),
+        ("party=nobody", "unknown organization 'nobody'"),
+        ("hardware=h999", "unknown hardware 'h999'"),
+        ("reported_from=2026-13", "'2026-13' has no month 13"),
+        ("min_value=abc", "'abc' is not an amount"),
+        ("sort=price", "unknown sort 'price'"),
+        ("per_page=9999", "per_page '9999' is not allowed"),
+    ],
+)
+def test_bad_values_get_a_400_page_that_names_them(
+    demo_client: TestClient, query: str, message: str
+) -> None:
+    response = demo_client.get(f"/deals?{query}")
+    assert response.status_code == 400
+    page = soup(response.text)
+    assert message in page.select_one(".filter-errors").get_text()
+    assert page.select_one("nav") is not None  # the whole page, not a bare error
+    fragment = demo_client.get(f"/deals?{query}", headers={"HX-Request": "true"})
+    assert fragment.status_code == 400 and message in soup(fragment.text).get_text()
+
+
+def test_a_bad_value_keeps_what_was_typed(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/deals?reported_from=2026-13&status=rumored&q=maia").text)
+    assert page.select_one("#reported_from")["value"] == "2026-13"
+    assert page.select_one("#q")["value"] == "maia"
+    assert page.select_one("input[type=hidden][name=status]")["value"] == "rumored"
+
+
+def test_organization_page_uses_the_table_with_its_preset(demo_client: TestClient) -> None:
+    page = soup(demo_client.get("/organizations/microsoft?status=confirmed&sort=title").text)
+    titles = [a.get_text() for a in page.select("#deal-table td.title a")]
+    assert titles == sorted(titles, key=str.lower) and titles
+    header_link = page.select_one("th[aria-sort] a")["href"]
+    assert header_link.startswith("/organizations/microsoft?") and "party=" not in header_link
+    bad = demo_client.get("/organizations/microsoft?status=nope")
+    assert bad.status_code == 400
+
+
+def test_statements_are_constant_in_rows_and_filters(
+    demo_client: TestClient, count_statements: type[StatementCounter]
+) -> None:
+    demo_client.get("/deals")  # warm up
+    counts = []
+    for query in ("per_page=500", "per_page=3", "status=confirmed&party=microsoft&q=azure"):
+        with count_statements() as counter:
+            assert demo_client.get(f"/deals?{query}").status_code == 200
+        counts.append(counter.count)
+    with count_statements() as counter:
+        demo_client.get("/deals?party=microsoft&hardware=gb300")
+    # Resolving slugs costs one statement per kind named (organizations, hardware).
+    assert counts[0] == counts[1]
+    assert counts[2] == counts[0] + 1
+    assert counter.count == counts[0] + 2
