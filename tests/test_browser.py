@@ -75,3 +75,48 @@ def test_pages_work_on_a_phone(browser: Browser, base_url: str) -> None:
         assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "phone-hardware.png"))
     context.close()
+
+
+def test_search_facets_and_back_button(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/deals")
+    page.wait_for_function("window.htmx !== undefined")
+    total = page.locator(".table-count")
+    expect(total).to_contain_text("of 58 deals")
+
+    page.locator("#q").press_sequentially("msft", delay=40)
+    expect(page).to_have_url(re.compile(r"[?&]q=msft"))
+    expect(total).to_contain_text("of 15 deals")
+    expect(page.locator(".chips")).to_contain_text("Search: “msft”")
+    assert page.locator("#q").input_value() == "msft"  # typing was never interrupted
+    page.screenshot(path=str(ARTIFACTS / "search.png"))
+
+    page.locator(".facet a", has_text="Confirmed").click()
+    expect(page).to_have_url(re.compile(r"status=confirmed"))
+    expect(total).to_contain_text("of 8 deals")
+    expect(page.locator(".facet a.selected")).to_contain_text("Confirmed")
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "facet.png"), full_page=True)
+
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"status=confirmed"))
+    expect(total).to_contain_text("of 15 deals")
+    page.reload()
+    expect(total).to_contain_text("of 15 deals")  # the URL alone reproduces the view
+
+    page.locator(".chips a", has_text="Search").click()
+    expect(total).to_contain_text("of 58 deals")
+
+
+def test_filters_work_with_javascript_off(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}/deals")
+    page.locator("#q").fill("maia")
+    page.locator("button", has_text="Search").click()
+    expect(page.locator(".table-count")).to_contain_text("of 1 deals")
+    page.locator(".facet a", has_text="In talks").click()
+    expect(page).to_have_url(re.compile(r"status=in_talks"))
+    page.locator("#reported_from").fill("2026-13")
+    page.locator("button", has_text="Apply").click()
+    expect(page.locator(".filter-errors")).to_contain_text("has no month 13")
+    context.close()
