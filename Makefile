@@ -21,11 +21,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/deals db upgrade
 	$(BIN)/deals demo
+	$(BIN)/deals users bootstrap --url http://$(HOST):$(PORT)
 	$(BIN)/deals serve --host $(HOST) --port $(PORT)
 
 dev: install
 	$(BIN)/deals db upgrade
 	$(BIN)/deals demo
+	$(BIN)/deals users bootstrap --url http://$(HOST):$(PORT)
 	$(BIN)/deals serve --host $(HOST) --port $(PORT) --reload
 
 ## Lint, type-check and run every test on SQLite and Postgres, browser tests included.

@@ -12,7 +12,14 @@ from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.search import refresh_missing_search
 from app.services.demo import load_demo
-from app.services.users import UserError, create_user
+from app.services.users import (
+    UserError,
+    bootstrap_admin,
+    create_user,
+    list_users,
+    set_active,
+    set_role,
+)
 from app.vocabulary import UserRole
 
 app = typer.Typer(help="Compute Deal Tracker.", no_args_is_help=True)
@@ -99,6 +106,84 @@ def users_create(
             console.print(f"[red]Error:[/] {exc}")
             raise typer.Exit(1) from exc
     console.print(f"Created {user.role} {user.email}.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every account with its role and state."""
+    from rich.table import Table
+
+    table = Table("email", "role", "state", "last sign-in")
+    with _session_factory()() as session:
+        for user in list_users(session):
+            table.add_row(
+                user.email,
+                user.role,
+                "active" if user.is_active else "disabled",
+                user.last_login_at.isoformat(timespec="minutes") if user.last_login_at else "never",
+            )
+    Console().print(table)
+
+
+@users_app.command("set-role")
+def users_set_role(email: str, role: UserRole) -> None:
+    """Give an account another role."""
+    with _session_factory()() as session:
+        try:
+            user = set_role(session, email, role.value)
+        except UserError as exc:
+            console.print(f"[red]Error:[/] {exc}")
+            raise typer.Exit(1) from exc
+    console.print(f"{user.email} is now {user.role}.")
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Switch an account off: it can no longer sign in, and its sessions and tokens stop working."""
+    _set_active(email, False)
+
+
+@users_app.command("enable")
+def users_enable(email: str) -> None:
+    """Switch a disabled account back on."""
+    _set_active(email, True)
+
+
+def _set_active(email: str, active: bool) -> None:
+    with _session_factory()() as session:
+        try:
+            user = set_active(session, email, active)
+        except UserError as exc:
+            console.print(f"[red]Error:[/] {exc}")
+            raise typer.Exit(1) from exc
+    console.print(f"{user.email} is now {'enabled' if active else 'disabled'}.")
+
+
+@users_app.command("bootstrap")
+def users_bootstrap(
+    email: Annotated[str, typer.Option(help="The first admin's email.")] = "admin@localhost",
+    url: Annotated[str, typer.Option(help="Where the app will be served.")] = (
+        "http://127.0.0.1:8000"
+    ),
+) -> None:
+    """On a database with no accounts, create an admin and print its password once."""
+    with _session_factory()() as session:
+        created = bootstrap_admin(session, email)
+    if created is None:
+        console.print(
+            "Accounts exist already; sign in with yours (admins add more with "
+            "`deals users create`)."
+        )
+        return
+    user, password = created
+    console.print(
+        "\n[bold]First run: an admin account was created.[/] "
+        f"Sign in at [bold]{url.rstrip('/')}/login[/] with\n"
+        f"    email:    [bold]{user.email}[/]\n"
+        f"    password: [bold]{password}[/]\n"
+        "This password is shown only now. Add accounts with "
+        "`deals users create EMAIL --role analyst`.\n"
+    )
 
 
 def _describe(database_url: str) -> str:

@@ -4,13 +4,41 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
 
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.web import deals, directory, pages
+from app.web import accounts, deals, directory, pages
+from app.web.render import is_htmx
+from app.web.security import (
+    SecurityHeaders,
+    SignInRequired,
+    enforce_read_access,
+    load_user,
+    verify_csrf,
+)
+
+
+def send_to_sign_in(request: Request, exc: Exception) -> Response:
+    """Anonymous requests that need an account go to /login and come back afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = request.headers.get("referer", "/")
+        target = "/" if "://" in target and request.url.netloc not in target else target
+    url = str(request.url_for("login_form").include_query_params(next=target))
+    if is_htmx(request):
+        return Response(status_code=401, headers={"HX-Redirect": url})
+    if request.url.path.startswith("/api/"):
+        return Response(
+            '{"title": "Sign-in required", "status": 401}',
+            status_code=401,
+            media_type="application/problem+json",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return RedirectResponse(url, status_code=303)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,12 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # Every request: who is asking, the CSRF check for writes, and private reading.
+        dependencies=[Depends(load_user), Depends(verify_csrf), Depends(enforce_read_access)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
-    for module in (pages, deals, directory):
+    app.add_exception_handler(SignInRequired, send_to_sign_in)
+    app.add_middleware(SecurityHeaders)
+    for module in (pages, deals, directory, accounts):
         app.include_router(module.router)
     return app

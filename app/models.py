@@ -196,6 +196,42 @@ class User(Base):
         return f"<User {self.email} {self.role}>"
 
 
+class ApiToken(Base):
+    """A named token for the JSON API; only its SHA-256 is kept, the token is shown once."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(Base):
+    """A sign-in attempt, kept in the database so every worker and machine limits alike."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email_key", "attempted_at"),
+        Index("ix_login_attempt_client_at", "client", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Deal(TimestampMixin, Base):
     __tablename__ = "deal"
     __table_args__ = (
@@ -525,3 +561,7 @@ class AuditEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
+
+
+# The audit trail hooks every flush; importing it here means no session can write unaudited.
+from app import audit  # noqa: E402, F401

@@ -8,6 +8,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from app.db import make_engine, make_sessionmaker
+from app.services.users import bootstrap_admin
 from tests.live import CHROMIUM_ARGS, chromium_path, live_server
 
 pytestmark = pytest.mark.browser
@@ -15,10 +17,25 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
-    with live_server(f"sqlite:///{database}") as url:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def base_url(database_url: str) -> Iterator[str]:
+    with live_server(database_url) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def live_admin(base_url: str, database_url: str) -> str:
+    """The first-run admin of the live server; its password, as `make run` prints it."""
+    engine = make_engine(database_url)
+    with make_sessionmaker(engine)() as session:
+        created = bootstrap_admin(session)
+    engine.dispose()
+    assert created is not None
+    return created[1]
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +137,32 @@ def test_filters_work_with_javascript_off(browser: Browser, base_url: str) -> No
     page.locator("button", has_text="Apply").click()
     expect(page.locator(".filter-errors")).to_contain_text("has no month 13")
     context.close()
+
+
+def test_sign_in_see_the_account_and_sign_out(page: Page, base_url: str, live_admin: str) -> None:
+    page.goto(f"{base_url}/deals")
+    page.get_by_role("link", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Sign in")
+    assert_accessible(page)
+    page.get_by_label("Email").fill("admin@localhost")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".form-error")).to_have_text("Wrong email or password.")
+    expect(page.get_by_label("Email")).to_have_value("admin@localhost")  # kept
+
+    page.get_by_label("Password").fill(live_admin)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/deals$"))  # back where we were
+    page.get_by_role("link", name="Account").click()
+    expect(page.locator("h1")).to_have_text("Your account")
+    expect(page.locator(".facts")).to_contain_text("admin@localhost")
+    page.get_by_label("New token name").fill("browser test")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-token")).to_contain_text("cdt_")
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "account.png"), full_page=True)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    page.goto(f"{base_url}/account")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount"))

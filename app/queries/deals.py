@@ -191,11 +191,11 @@ def list_deals(session: Session, rf: ResolvedFilters) -> DealPage:
     return DealPage(rows=list(rows), total=total, page=f.page, per_page=f.per_page)
 
 
-def get_deal(session: Session, deal_id: int) -> Deal | None:
-    """A live deal with everything its page shows, or None."""
+def get_deal(session: Session, deal_id: int, *, include_deleted: bool = False) -> Deal | None:
+    """A live deal (or a deleted one, when asked) with everything its page shows, or None."""
     stmt = (
         select(Deal)
-        .where(Deal.id == deal_id, Deal.deleted_at.is_(None))
+        .where(Deal.id == deal_id)
         .options(
             *table_options(),
             selectinload(Deal.sources).selectinload(Source.relayed_by),
@@ -204,4 +204,6 @@ def get_deal(session: Session, deal_id: int) -> Deal | None:
             selectinload(Deal.relations),
         )
     )
+    if not include_deleted:
+        stmt = stmt.where(Deal.deleted_at.is_(None))
     return session.scalars(stmt).first()

@@ -1,31 +1,63 @@
-"""Accounts: passwords are hashed with argon2 and never kept in clear."""
+"""Accounts: argon2 passwords, API tokens kept as hashes, and sign-in rate limits.
+
+Nothing here keeps state in process memory: attempts and tokens live in the database, so two
+workers or two machines limit and authenticate alike.
+"""
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from pwdlib import PasswordHash
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import User
+from app.models import ApiToken, LoginAttempt, User, utcnow
 from app.vocabulary import UserRole
 
 password_hash = PasswordHash.recommended()
 MIN_PASSWORD_LENGTH = 12
+# A real hash to verify against when the email is unknown, so timing does not tell.
+_DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
+
+LOCK_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_CLIENT = 20
+TOKEN_PREFIX = "cdt_"
 
 
 class UserError(ValueError):
-    """A user that cannot be created as asked; the message says why."""
+    """A user or token that cannot be created or changed as asked; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
-    stmt = select(User).where(func.lower(User.email) == email.strip().lower())
+    stmt = select(User).where(func.lower(User.email) == normalise_email(email))
     return session.scalars(stmt).first()
+
+
+def _require_user(session: Session, email: str) -> User:
+    user = get_user_by_email(session, email)
+    if user is None:
+        raise UserError(f"no user with the email {email}")
+    return user
+
+
+def _check_role(role: str) -> None:
+    if role not in set(UserRole):
+        raise UserError(f"unknown role '{role}' — expected one of viewer, analyst, admin")
 
 
 def create_user(session: Session, email: str, password: str, role: str) -> User:
     email = email.strip()
-    if "@" not in email or len(email) > 320:
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
         raise UserError(f"'{email}' is not an email address")
-    if role not in set(UserRole):
-        raise UserError(f"unknown role '{role}' — expected one of viewer, analyst, admin")
+    _check_role(role)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
     if get_user_by_email(session, email) is not None:
@@ -36,5 +68,147 @@ def create_user(session: Session, email: str, password: str, role: str) -> User:
     return user
 
 
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(func.lower(User.email))))
+
+
+def set_role(session: Session, email: str, role: str) -> User:
+    _check_role(role)
+    user = _require_user(session, email)
+    user.role = role
+    session.commit()
+    return user
+
+
+def set_active(session: Session, email: str, active: bool) -> User:
+    user = _require_user(session, email)
+    user.is_active = active
+    session.commit()
+    return user
+
+
 def verify_password(user: User, password: str) -> bool:
     return password_hash.verify(password, user.password_hash)
+
+
+def bootstrap_admin(session: Session, email: str = "admin@localhost") -> tuple[User, str] | None:
+    """On a database with no accounts, create an admin with a random password (returned once)."""
+    if session.scalar(select(func.count()).select_from(User)):
+        return None
+    password = secrets.token_urlsafe(12)
+    return create_user(session, email, password, UserRole.ADMIN), password
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Sign-in is refused for `retry_after` seconds; `reason` says whose failures caused it."""
+
+    reason: str
+    retry_after: int
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        return (
+            f"Too many failed sign-ins {self.reason}. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+
+
+def _failures(
+    session: Session, *, email_key: str | None = None, client: str | None = None
+) -> tuple[int, datetime | None]:
+    """Failed attempts in the lock window, and when the oldest of them happened."""
+    since = utcnow() - LOCK_WINDOW
+    stmt = select(func.count(), func.min(LoginAttempt.attempted_at)).where(
+        LoginAttempt.attempted_at >= since, LoginAttempt.succeeded.is_(False)
+    )
+    if email_key is not None:
+        stmt = stmt.where(LoginAttempt.email_key == email_key)
+    if client is not None:
+        stmt = stmt.where(LoginAttempt.client == client)
+    count, oldest = session.execute(stmt).one()
+    return int(count), oldest
+
+
+def lockout(session: Session, email: str, client: str) -> Lockout | None:
+    """Whether sign-in is refused for this account or client right now."""
+    checks = (
+        ({"email_key": normalise_email(email)}, MAX_FAILURES_PER_ACCOUNT, "for this account"),
+        ({"client": client}, MAX_FAILURES_PER_CLIENT, "from your network address"),
+    )
+    for where, limit, reason in checks:
+        count, oldest = _failures(session, **where)
+        if count >= limit and oldest is not None:
+            if oldest.tzinfo is None:  # min() over SQLite comes back as naive UTC
+                oldest = oldest.replace(tzinfo=UTC)
+            retry = int((oldest + LOCK_WINDOW - utcnow()).total_seconds()) + 1
+            return Lockout(reason, max(retry, 1))
+    return None
+
+
+def recent_failures(session: Session, email: str) -> int:
+    return _failures(session, email_key=normalise_email(email))[0]
+
+
+def authenticate(session: Session, email: str, password: str, client: str) -> User | None:
+    """The active user with this email and password, or None; every attempt is recorded."""
+    user = get_user_by_email(session, email)
+    if user is None:
+        password_hash.verify(password, _DUMMY_HASH)
+        ok = False
+    else:
+        ok = verify_password(user, password) and user.is_active
+    session.add(
+        LoginAttempt(email_key=normalise_email(email)[:320], client=client[:64], succeeded=ok)
+    )
+    if ok and user is not None:
+        user.last_login_at = utcnow()
+    session.commit()
+    return user if ok else None
+
+
+def _token_digest(token: str) -> str:
+    # Tokens are 256 random bits, so a plain SHA-256 is enough to keep them unusable at rest.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new named token; the clear token is returned once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise UserError("a token needs a name of 1 to 100 characters")
+    existing = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.name == name)
+    if session.scalars(existing).first() is not None:
+        raise UserError(f"you already have a token named '{name}'")
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=_token_digest(clear), prefix=clear[:10])
+    session.add(token)
+    session.commit()
+    return token, clear
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
+    return list(session.scalars(stmt))
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise UserError("no such token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.commit()
+    return token
+
+
+def user_for_token(session: Session, clear: str) -> User | None:
+    """The active owner of a live token, or None."""
+    stmt = select(ApiToken).where(ApiToken.token_hash == _token_digest(clear.strip()))
+    token = session.scalars(stmt).first()
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    session.commit()
+    return token.user

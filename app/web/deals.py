@@ -6,9 +6,14 @@ from starlette.responses import Response
 
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
+from app.queries.audit import deal_history
 from app.queries.deals import ResolvedFilters, get_deal, list_deals, resolve_filters
 from app.queries.facets import deal_facets, filter_chips
+from app.services.deals import DealError, delete_deal, restore_deal
+from app.vocabulary import UserRole
+from app.web.forms import redirect_after_post
 from app.web.render import render
+from app.web.security import Admin, Analyst, CurrentUser
 from app.web.tables import TableView
 
 router = APIRouter()
@@ -56,9 +61,46 @@ def deals_index(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/deals/{deal_id:int}", name="deal_detail")
-def deal_detail(request: Request, session: SessionDep, deal_id: int) -> Response:
-    """404 when there is no such live deal."""
+def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_id: int) -> Response:
+    """404 when there is no such live deal (admins also see deleted ones, to restore them)."""
+    is_admin = user is not None and user.role == UserRole.ADMIN
+    deal = get_deal(session, deal_id, include_deleted=is_admin)
+    if deal is None:
+        raise HTTPException(404, f"There is no deal {deal_id}.")
+    return render(
+        request, "deals/detail.html", {"deal": deal, "history": deal_history(session, deal_id)}
+    )
+
+
+@router.get("/deals/{deal_id:int}/delete", name="deal_delete_form")
+def deal_delete_form(
+    request: Request, session: SessionDep, user: Analyst, deal_id: int
+) -> Response:
+    """Ask before deleting."""
     deal = get_deal(session, deal_id)
     if deal is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
-    return render(request, "deals/detail.html", {"deal": deal})
+    return render(request, "deals/delete.html", {"deal": deal})
+
+
+@router.post("/deals/{deal_id:int}/delete", name="deal_delete")
+def deal_delete(request: Request, session: SessionDep, user: Analyst, deal_id: int) -> Response:
+    """Soft-delete (analysts); 404 if there is no live deal."""
+    deal = get_deal(session, deal_id)
+    if deal is None:
+        raise HTTPException(404, f"There is no deal {deal_id}.")
+    delete_deal(session, deal, user)
+    return redirect_after_post(request, str(request.url_for("deals_index")))
+
+
+@router.post("/deals/{deal_id:int}/restore", name="deal_restore")
+def deal_restore(request: Request, session: SessionDep, user: Admin, deal_id: int) -> Response:
+    """Bring a deleted deal back (admins); 400 if it is not deleted."""
+    deal = get_deal(session, deal_id, include_deleted=True)
+    if deal is None:
+        raise HTTPException(404, f"There is no deal {deal_id}.")
+    try:
+        restore_deal(session, deal, user)
+    except DealError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return redirect_after_post(request, str(request.url_for("deal_detail", deal_id=deal_id)))

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
+from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 from starlette.responses import Response
@@ -12,6 +13,7 @@ from app.config import PROJECT_ROOT
 from app.dates import PartialDate
 from app.formatting import capacity_label, money_label
 from app.vocabulary import QUALIFIER_PREFIX, label
+from app.web import security
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 
@@ -110,4 +112,27 @@ templates.env.filters.update(
     label=label,
     host=host,
 )
-templates.env.globals.update(status_badge=status_badge, escape=escape)
+
+
+@pass_context
+def _csrf_field(context: dict[str, Any]) -> Markup:
+    return security.csrf_field(context["request"])
+
+
+@pass_context
+def _csrf_token(context: dict[str, Any]) -> str:
+    return security.csrf_token(context["request"])
+
+
+@pass_context
+def _current_user(context: dict[str, Any]) -> Any:
+    return getattr(context["request"].state, "user", None)
+
+
+templates.env.globals.update(
+    status_badge=status_badge,
+    escape=escape,
+    csrf_field=_csrf_field,
+    csrf_token=_csrf_token,
+    current_user=_current_user,
+)

@@ -1,0 +1,190 @@
+"""The audit trail: every write to a deal, organization, hardware model, source, status event
+or account is recorded — who, when, what, and each changed field's before → after — in the
+same transaction as the change.
+
+It hooks the ORM's flush, so no write path can forget it. The actor is the session's
+`info["user_id"]` (None for the command line and the demo loader).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm.attributes import History
+
+from app.dates import PartialDate
+from app.models import (
+    AuditEvent,
+    Deal,
+    Hardware,
+    Organization,
+    OrganizationAlias,
+    Source,
+    StatusEvent,
+    User,
+    utcnow,
+)
+from app.vocabulary import AuditAction
+
+ENTITY_TYPES: dict[type, str] = {
+    Deal: "deal",
+    Organization: "organization",
+    Hardware: "hardware",
+    Source: "source",
+    StatusEvent: "status_event",
+    User: "user",
+}
+SKIPPED = {"id", "created_at", "updated_at", "version", "recorded_at", "last_login_at"}
+SECRET = {"password_hash"}
+# A deal's parts, audited as fields of the deal.
+DEAL_COLLECTIONS = ("parties", "hardware_lines", "type_rows")
+PARTIAL_DATES = {
+    Deal: ("first_reported", "announced", "term_start", "term_end"),
+    Source: ("published",),
+    StatusEvent: ("effective",),
+}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it."""
+    if isinstance(value, PartialDate):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _collection_text(obj: Any, name: str, items: list[Any]) -> str:
+    if name == "parties":
+        return "; ".join(f"{p.organization.name} ({p.role})" for p in items)
+    if name == "hardware_lines":
+        return "; ".join(
+            line.hardware.name + (f" ({line.chips})" if line.chips else "") for line in items
+        )
+    return "; ".join(sorted(row.type for row in items))
+
+
+def _history_values(history: History) -> tuple[Any, Any]:
+    before = (
+        history.deleted[0]
+        if history.deleted
+        else (history.unchanged[0] if history.unchanged else None)
+    )
+    after = (
+        history.added[0] if history.added else (history.unchanged[0] if history.unchanged else None)
+    )
+    return before, after
+
+
+def _changes(obj: Any, *, created: bool = False, deleted: bool = False) -> dict[str, Any]:
+    """Field → [before, after] for what this flush changes on `obj`."""
+    state = inspect(obj)
+    mapper = state.mapper
+    changes: dict[str, Any] = {}
+    pairs = PARTIAL_DATES.get(type(obj), ())
+    paired_columns = {f"{p}_{s}" for p in pairs for s in ("on", "precision")}
+    for column in mapper.column_attrs:
+        key = column.key
+        if key in SKIPPED or key in paired_columns:
+            continue
+        before, after = _history_values(state.attrs[key].history)
+        if created:
+            before = None
+        if deleted:
+            after = None
+        if before != after or (created and after is not None):
+            if key in SECRET:
+                changes[key] = ["(hidden)", "(changed)"]
+            else:
+                changes[key] = [plain(before), plain(after)]
+    for prefix in pairs:
+        parts = [_history_values(state.attrs[f"{prefix}_{s}"].history) for s in ("on", "precision")]
+        before = _partial(parts[0][0], parts[1][0]) if not created else None
+        after = _partial(parts[0][1], parts[1][1]) if not deleted else None
+        if before != after:
+            changes[prefix] = [before, after]
+    if isinstance(obj, Deal):
+        for name in DEAL_COLLECTIONS:
+            history = state.attrs[name].history
+            if created or history.has_changes():
+                before_items = [] if created else [*history.unchanged, *history.deleted]
+                after_items = [*history.unchanged, *history.added]
+                before_text = _collection_text(obj, name, before_items)
+                after_text = _collection_text(obj, name, after_items)
+                if before_text != after_text:
+                    changes[name] = [before_text or None, after_text or None]
+    if isinstance(obj, Organization):
+        history = state.attrs["aliases"].history
+        if created or history.has_changes():
+            before_aliases = [] if created else [*history.unchanged, *history.deleted]
+            after_aliases = [*history.unchanged, *history.added]
+            before_text = "; ".join(sorted(a.alias for a in before_aliases))
+            after_text = "; ".join(sorted(a.alias for a in after_aliases))
+            if before_text != after_text:
+                changes["aliases"] = [before_text or None, after_text or None]
+    return changes
+
+
+def _partial(start: Any, precision: Any) -> str | None:
+    if start is None or precision is None:
+        return None
+    return str(PartialDate(start, precision))
+
+
+def _action(obj: Any, changes: dict[str, Any], *, created: bool, deleted: bool) -> str:
+    if created:
+        return AuditAction.CREATE
+    if deleted:
+        return AuditAction.DELETE
+    if isinstance(obj, Deal) and "deleted_at" in changes:
+        before, after = changes["deleted_at"]
+        if before is None and after is not None:
+            return AuditAction.DELETE
+        if before is not None and after is None:
+            return AuditAction.RESTORE
+    return AuditAction.UPDATE
+
+
+def _deal_id(obj: Any) -> int | None:
+    if isinstance(obj, Deal):
+        return int(obj.id)
+    deal_id = getattr(obj, "deal_id", None)
+    return int(deal_id) if deal_id is not None else None
+
+
+@event.listens_for(Session, "after_flush")
+def record_changes(session: Session, flush_context: UOWTransaction) -> None:
+    """Write one audit row per changed audited object, inside the flush's transaction."""
+    rows: list[dict[str, Any]] = []
+    touched = set(session.dirty)
+    # An alias change is a change of its organization.
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        if isinstance(obj, OrganizationAlias) and obj.organization is not None:
+            touched.add(obj.organization)
+    groups = ((session.new, True, False), (session.deleted, False, True), (touched, False, False))
+    seen: set[int] = set()
+    for objects, created, deleted in groups:
+        for obj in objects:
+            entity_type = ENTITY_TYPES.get(type(obj))
+            if entity_type is None or id(obj) in seen:
+                continue
+            if not created and not deleted and obj in session.new:
+                continue
+            seen.add(id(obj))
+            changes = _changes(obj, created=created, deleted=deleted)
+            if not changes:
+                continue
+            rows.append(
+                {
+                    "occurred_at": utcnow(),
+                    "user_id": session.info.get("user_id"),
+                    "action": _action(obj, changes, created=created, deleted=deleted),
+                    "entity_type": entity_type,
+                    "entity_id": obj.id,
+                    "deal_id": _deal_id(obj),
+                    "changes": changes,
+                }
+            )
+    if rows:
+        session.connection().execute(insert(AuditEvent), rows)

@@ -1,0 +1,35 @@
+"""Reading posted forms without FastAPI's JSON 422s, and answering after a post."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from app.web.render import is_htmx
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDataDep = Annotated[FormData, Depends(form_data)]
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def redirect_after_post(request: Request, url: str) -> Response:
+    """303 for a plain post; HX-Redirect for htmx, which would otherwise swap the next page."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never another host (`//evil`, `https://…`)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
