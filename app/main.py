@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -28,7 +29,7 @@ def send_to_sign_in(request: Request, exc: Exception) -> Response:
     if request.method != "GET":
         target = request.headers.get("referer", "/")
         target = "/" if "://" in target and request.url.netloc not in target else target
-    url = str(request.url_for("login_form").include_query_params(next=target))
+    url = f"{request.app.url_path_for('login_form')}?{urlencode({'next': target})}"
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": url})
     if request.url.path.startswith("/api/"):

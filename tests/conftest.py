@@ -62,8 +62,10 @@ def demo(session: Session) -> Session:
     return session
 
 
-def _test_app(session: Session) -> FastAPI:
-    app = create_app(Settings(environment="test", database_url="sqlite://", secret_key="t" * 32))
+def _test_app(session: Session, **settings: object) -> FastAPI:
+    app = create_app(
+        Settings(environment="test", database_url="sqlite://", secret_key="t" * 32, **settings)  # type: ignore[arg-type]
+    )
 
     def _session() -> Iterator[Session]:
         yield session

@@ -69,8 +69,31 @@ def test_upgrade_demo_and_users(database_url: str) -> None:
         assert not verify_password(user, "wrong password here")
     engine.dispose()
 
+    assert run(database_url, "users", "set-role", "ana@example.org", "admin").returncode == 0
+    assert run(database_url, "users", "disable", "ana@example.org").returncode == 0
+    listed = run(database_url, "users", "list")
+    assert "ana@example.org" in listed.stdout and "admin" in listed.stdout
+    assert "disabled" in listed.stdout
+    missing = run(database_url, "users", "set-role", "nobody@example.org", "viewer")
+    assert missing.returncode == 1 and "no user with the email" in missing.stderr
+
     down = run(database_url, "db", "downgrade", "base")
     assert down.returncode == 0, down.stderr
+
+
+def test_first_run_creates_an_admin_once(database_url: str) -> None:
+    assert run(database_url, "db", "upgrade").returncode == 0
+    first = run(database_url, "users", "bootstrap", "--url", "http://127.0.0.1:8000")
+    assert "http://127.0.0.1:8000/login" in first.stderr
+    password = first.stderr.split("password:")[1].split()[0]
+    assert len(password) >= 12
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        admin = session.scalars(select(User)).one()
+        assert admin.role == "admin" and verify_password(admin, password)
+    engine.dispose()
+    second = run(database_url, "users", "bootstrap")
+    assert "Accounts exist already" in second.stderr and "password:" not in second.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,8 @@ from app.web.render import render
 from app.web.security import SESSION_COOKIE, Admin, CurrentUser, SignedIn, session_cookie
 
 router = APIRouter()
+# Each failed sign-in in the lock window adds this many seconds to the next refusal (max 2 s).
+FAILURE_DELAY_STEP = 0.25
 
 
 def _client(request: Request) -> str:
@@ -43,7 +45,7 @@ def login_submit(request: Request, session: SessionDep, form: FormDataDep) -> Re
     user = users.authenticate(session, email, password, _client(request))
     if user is None:
         # Each failure in the window makes the next answer slower, up to two seconds.
-        time.sleep(min(0.25 * users.recent_failures(session, email), 2.0))
+        time.sleep(min(FAILURE_DELAY_STEP * users.recent_failures(session, email), 2.0))
         return render(
             request,
             "accounts/login.html",
