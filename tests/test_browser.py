@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from app.db import make_engine, make_sessionmaker
-from app.services.users import bootstrap_admin
+from app.services.users import bootstrap_admin, create_user
 from tests.live import CHROMIUM_ARGS, chromium_path, live_server
 
 pytestmark = pytest.mark.browser
@@ -166,3 +166,84 @@ def test_sign_in_see_the_account_and_sign_out(page: Page, base_url: str, live_ad
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     page.goto(f"{base_url}/account")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount"))
+
+
+@pytest.fixture(scope="module")
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A live server on an empty database, with one analyst; yields (base URL, password)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('entry') / 'entry.sqlite3'}"
+    with live_server(url, demo=False) as base:
+        engine = make_engine(url)
+        with make_sessionmaker(engine)() as session:
+            create_user(session, "analyst@example.org", "analyst password 1", "analyst")
+        engine.dispose()
+        yield base, "analyst password 1"
+
+
+def sign_in_as(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_record_the_founding_example_then_confirm_it(
+    page: Page, empty_site: tuple[str, str]
+) -> None:
+    base, password = empty_site
+    sign_in_as(page, base, "analyst@example.org", password)
+    page.goto(f"{base}/deals/new")
+    expect(page.locator("h1")).to_have_text("Record a deal")
+    assert_accessible(page)
+
+    page.get_by_label("Title").fill(
+        "Anthropic in talks to rent Microsoft capacity on Maia 200 chips"
+    )
+    page.get_by_label("Cloud capacity").check()
+    page.locator("#party-org-0").fill("Anthropic")
+    page.locator("#party-role-0").select_option("customer")
+    page.locator("#party-org-1").fill("Microsoft")
+    page.locator("#party-role-1").select_option("provider")
+    page.locator("#hw-name-0").fill("Maia 200")
+    page.locator("#hw-type-0").select_option("custom_accelerator")
+    page.locator("#hw-vendor-0").fill("Microsoft")
+    page.get_by_label("First reported").fill("2026-05-21")
+    page.get_by_label("Status", exact=True).select_option("in_talks")
+    page.locator("#source_publisher").fill("The Information")
+    page.locator("#source_tier").select_option("original")
+    page.locator("#source_published_on").fill("2026-05-21")
+    page.locator("#relay_publisher").fill("Odaily")
+    page.locator("#relay_url").fill("https://example.org/odaily/relay")
+
+    # First without ticking "create": the unknown names are named, and nothing is lost.
+    page.get_by_role("button", name="Save deal").click()
+    expect(page.locator(".error-summary")).to_contain_text(
+        "'Anthropic' is not a known organization"
+    )
+    expect(page.locator("#party-org-1")).to_have_value("Microsoft")
+    expect(page.locator("#relay_url")).to_have_value("https://example.org/odaily/relay")
+    page.screenshot(path=str(ARTIFACTS / "entry-errors.png"), full_page=True)
+
+    page.get_by_label("Create organizations and hardware not yet known").check()
+    page.get_by_role("button", name="Save deal").click()
+    expect(page.locator(".flash")).to_have_text("Deal recorded.")
+    expect(page.locator(".deal-badges .badge").first).to_have_text("In talks")
+    expect(page.locator(".facts")).to_contain_text("21 May 2026")
+    expect(page.locator(".sources")).to_contain_text("Odaily")
+    page.screenshot(path=str(ARTIFACTS / "entry-saved.png"), full_page=True)
+
+    page.locator("#record-status summary").click()
+    page.get_by_label("New status").select_option("confirmed")
+    page.get_by_label("Since").fill("2026-06-02")
+    details = page.locator("#record-status")
+    details.locator("#source_publisher").fill("Reuters")
+    details.locator("#source_url").fill("https://example.org/reuters/confirmed")
+    details.get_by_role("button", name="Record status").click()
+    expect(page.locator(".flash")).to_have_text("Status change recorded.")
+    expect(page.locator(".history .badge")).to_have_text(["Confirmed", "In talks"])
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "entry-confirmed.png"), full_page=True)
+
+    page.goto(f"{base}/deals?status=confirmed")
+    expect(page.locator("#deal-table td.title")).to_contain_text(["Maia 200"])

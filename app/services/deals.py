@@ -1,12 +1,287 @@
-"""The write side for deals: each function is one unit of work and commits it."""
+"""The write side for deals: each function is one unit of work and commits it.
 
+Nothing is saved in part: names are resolved and every rule checked before anything is
+written, and each function commits once.
+"""
+
+import re
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Deal, User, utcnow
+from app.models import (
+    Deal,
+    DealHardware,
+    DealParty,
+    DealTypeRow,
+    Hardware,
+    Organization,
+    OrganizationAlias,
+    Source,
+    StatusEvent,
+    User,
+    utcnow,
+)
+from app.schemas import (
+    DealInput,
+    FormErrors,
+    HardwareInput,
+    NewDealInput,
+    SourceInput,
+    StatusInput,
+    hardware_type_choice,
+)
+from app.search import refresh_search
+from app.vocabulary import HardwareType, OrgKind
 
 
 class DealError(ValueError):
     """A change that cannot be made as asked; the message says why."""
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: FormErrors) -> None:
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+        self.errors = errors
+
+
+class StaleEdit(Exception):
+    """Someone saved the deal after this form was opened."""
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "item"
+
+
+def find_organization(session: Session, name: str) -> Organization | None:
+    """By name, slug or alias, ignoring case."""
+    key = name.strip().lower()
+    by_alias = select(OrganizationAlias.organization_id).where(
+        func.lower(OrganizationAlias.alias) == key
+    )
+    stmt = select(Organization).where(
+        (func.lower(Organization.name) == key)
+        | (Organization.slug == key)
+        | Organization.id.in_(by_alias)
+    )
+    return session.scalars(stmt).first()
+
+
+def find_hardware(session: Session, name: str) -> Hardware | None:
+    key = name.strip().lower()
+    stmt = select(Hardware).where((func.lower(Hardware.name) == key) | (Hardware.slug == key))
+    return session.scalars(stmt).first()
+
+
+def _unique_slug(session: Session, model: type[Organization] | type[Hardware], name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while session.scalar(select(model.id).where(model.slug == slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _resolve(
+    session: Session, deal_in: DealInput, errors: FormErrors, create_missing: bool
+) -> tuple[list[Organization], list[Hardware]]:
+    """The records the form names, creating unknown ones only when the analyst asked to."""
+    created: dict[str, Organization] = {}
+    hint = "tick “Create organizations and hardware not yet known” to add it"
+
+    def organization(name: str, error_key: str) -> Organization | None:
+        found = find_organization(session, name) or created.get(name.lower())
+        if found is None and create_missing:
+            found = Organization(
+                name=name, slug=_unique_slug(session, Organization, name), kind=OrgKind.OTHER
+            )
+            session.add(found)
+            created[name.lower()] = found
+        if found is None:
+            errors.add(error_key, f"'{name}' is not a known organization — {hint}")
+        return found
+
+    orgs = [organization(p.organization, f"party-{p.row}") for p in deal_in.parties]
+    hardware: list[Hardware] = []
+    for line in deal_in.hardware:
+        hw = _hardware(session, line, errors, create_missing, organization, hint)
+        if hw is not None:
+            hardware.append(hw)
+    return [o for o in orgs if o is not None], hardware
+
+
+def _hardware(session, line: HardwareInput, errors, create_missing, organization, hint):  # type: ignore[no-untyped-def]
+    key = f"hardware-{line.row}"
+    found = find_hardware(session, line.name)
+    if found is not None:
+        return found
+    if not create_missing:
+        errors.add(key, f"'{line.name}' is not a known hardware model — {hint}")
+        return None
+    hardware_type = hardware_type_choice(errors, key, line.type or "")
+    if not line.vendor:
+        errors.add(key, f"to create '{line.name}', name its vendor (e.g. NVIDIA, Microsoft)")
+        return None
+    vendor = organization(line.vendor, key)
+    if vendor is None or hardware_type not in set(HardwareType):
+        return None
+    hw = Hardware(
+        name=line.name,
+        slug=_unique_slug(session, Hardware, line.name),
+        vendor=vendor,
+        type=hardware_type,
+        in_house=vendor.kind in (OrgKind.HYPERSCALER, OrgKind.AI_LAB),
+    )
+    session.add(hw)
+    return hw
+
+
+def _apply(deal: Deal, deal_in: DealInput, orgs: list[Organization], hws: list[Hardware]) -> None:
+    for name in (
+        "title", "summary", "value_usd", "value_qualifier", "capacity_mw", "capacity_qualifier",
+        "chips", "chips_qualifier", "announced", "term_start", "term_end", "region",
+        "confidence", "confidence_note", "notes",
+    ):  # fmt: skip
+        setattr(deal, name, getattr(deal_in, name))
+    assert deal_in.first_reported is not None
+    deal.first_reported = deal_in.first_reported
+    wanted_types = set(deal_in.deal_types)
+    deal.type_rows = [r for r in deal.type_rows if r.type in wanted_types] + [
+        DealTypeRow(type=t) for t in deal_in.deal_types if t not in {r.type for r in deal.type_rows}
+    ]
+    parties: list[DealParty] = []
+    seen: set[tuple[int, str]] = set()
+    for org, party_in in zip(orgs, deal_in.parties, strict=True):
+        if (id(org), party_in.role) in seen:
+            continue
+        seen.add((id(org), party_in.role))
+        party = next(
+            (x for x in deal.parties if x.organization is org and x.role == party_in.role), None
+        ) or DealParty(organization=org, role=party_in.role)
+        party.position = len(parties)
+        parties.append(party)
+    deal.parties = parties
+    lines: list[DealHardware] = []
+    for hw, line_in in zip(hws, deal_in.hardware, strict=True):
+        if any(line.hardware is hw for line in lines):
+            continue
+        line = next((x for x in deal.hardware_lines if x.hardware is hw), None)
+        line = line or DealHardware(hardware=hw)
+        line.chips, line.position = line_in.chips, len(lines)
+        lines.append(line)
+    deal.hardware_lines = lines
+
+
+def _source(source_in: SourceInput, user: User) -> Source:
+    return Source(
+        publisher=source_in.publisher,
+        tier=source_in.tier,
+        url=source_in.url,
+        title=source_in.title,
+        published=source_in.published,
+        quote=source_in.quote,
+        created_by_id=user.id,
+    )
+
+
+def create_deal(
+    session: Session, new_in: NewDealInput, user: User, *, create_missing: bool = False
+) -> Deal:
+    """A new deal with its first source (and relay) and first status; ValidationFailed if not."""
+    errors = FormErrors()
+    orgs, hws = _resolve(session, new_in.deal, errors, create_missing)
+    if errors:
+        session.rollback()
+        raise ValidationFailed(errors)
+    assert new_in.source is not None and new_in.status_on is not None
+    deal = Deal(status=new_in.status, created_by_id=user.id, updated_by_id=user.id)
+    _apply(deal, new_in.deal, orgs, hws)
+    source = _source(new_in.source, user)
+    deal.sources.append(source)
+    if new_in.relay is not None:
+        relay = _source(new_in.relay, user)
+        relay.relays = source
+        deal.sources.append(relay)
+    deal.status_events.append(
+        StatusEvent(
+            status=new_in.status, effective=new_in.status_on, source=source, recorded_by_id=user.id
+        )
+    )
+    deal.refresh_status()
+    session.add(deal)
+    session.flush()
+    refresh_search(session, deal)
+    session.commit()
+    return deal
+
+
+def update_deal(
+    session: Session, deal: Deal, deal_in: DealInput, version: int, user: User,
+    *, create_missing: bool = False,
+) -> Deal:  # fmt: skip
+    """Save an edit made on `version`; StaleEdit if the deal has changed since."""
+    if deal.version != version:
+        raise StaleEdit()
+    errors = FormErrors()
+    orgs, hws = _resolve(session, deal_in, errors, create_missing)
+    if errors:
+        session.rollback()
+        raise ValidationFailed(errors)
+    _apply(deal, deal_in, orgs, hws)
+    deal.updated_by_id = user.id
+    deal.updated_at = utcnow()  # a change to parts alone must still bump the version
+    try:
+        session.flush()
+        refresh_search(session, deal)
+        session.commit()
+    except StaleDataError as exc:  # someone saved between our read and our write
+        session.rollback()
+        raise StaleEdit() from exc
+    return deal
+
+
+def record_status(session: Session, deal: Deal, status_in: StatusInput, user: User) -> StatusEvent:
+    """Append a status event (with a new or existing source); the deal's status follows."""
+    source: Source | None = None
+    if status_in.source_id is not None:
+        source = next((s for s in deal.sources if s.id == status_in.source_id), None)
+        if source is None:
+            raise ValidationFailed(FormErrors({"source_id": ["that source is not on this deal"]}))
+    elif status_in.source is not None:
+        source = _source(status_in.source, user)
+        deal.sources.append(source)
+    assert status_in.effective is not None
+    event = StatusEvent(
+        status=status_in.status,
+        effective=status_in.effective,
+        source=source,
+        note=status_in.note,
+        recorded_by_id=user.id,
+    )
+    deal.status_events.append(event)
+    deal.refresh_status()
+    deal.updated_by_id = user.id
+    deal.updated_at = utcnow()
+    session.flush()
+    refresh_search(session, deal)
+    session.commit()
+    return event
+
+
+def add_source(
+    session: Session, deal: Deal, source_in: SourceInput, relays_id: int | None, user: User
+) -> Source:
+    source = _source(source_in, user)
+    if relays_id is not None:
+        original = next((s for s in deal.sources if s.id == relays_id), None)
+        if original is None:
+            raise ValidationFailed(FormErrors({"relays_id": ["that source is not on this deal"]}))
+        source.relays = original
+    deal.sources.append(source)
+    session.flush()
+    refresh_search(session, deal)
+    session.commit()
+    return source
 
 
 def delete_deal(session: Session, deal: Deal, user: User) -> Deal:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from app.config import PROJECT_ROOT
 from app.dates import PartialDate
 from app.formatting import capacity_label, money_label
-from app.vocabulary import QUALIFIER_PREFIX, label
+from app.vocabulary import QUALIFIER_PREFIX, SourceTier, Status, label, values
 from app.web import security
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
@@ -129,7 +129,22 @@ def _current_user(context: dict[str, Any]) -> Any:
     return getattr(context["request"].state, "user", None)
 
 
+class _BlankForm:
+    """Form values for a form nobody has filled in yet."""
+
+    def get(self, name: str, default: str = "") -> str:
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        return []
+
+
 templates.env.globals.update(
+    blank_form=_BlankForm(),
+    vocab={
+        "statuses": values(Status),
+        "tiers": values(SourceTier),
+    },
     status_badge=status_badge,
     escape=escape,
     csrf_field=_csrf_field,

@@ -1,0 +1,292 @@
+"""Recording deals: the new/edit form, status changes and sources, nothing lost on error."""
+
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.db import SessionDep
+from app.models import Deal, Hardware, Organization, OrganizationAlias
+from app.queries.audit import deal_history
+from app.queries.deals import get_deal
+from app.schemas import (
+    FormErrors,
+    parse_deal_form,
+    parse_new_deal_form,
+    parse_source,
+    parse_status_form,
+    text,
+    texts,
+)
+from app.services import deals as deal_service
+from app.vocabulary import (
+    Confidence,
+    DealType,
+    HardwareType,
+    Qualifier,
+    Role,
+    SourceTier,
+    Status,
+    values,
+)
+from app.web.forms import FormDataDep, redirect_after_post
+from app.web.render import render
+from app.web.security import Analyst
+
+router = APIRouter()
+PARTY_ROWS = 3
+HARDWARE_ROWS = 2
+
+
+@dataclass
+class FormValues:
+    """What the analyst typed (or the saved record), to put back into the form."""
+
+    single: dict[str, str] = field(default_factory=dict)
+    multi: dict[str, list[str]] = field(default_factory=dict)
+    extra_party_rows: int = 0
+    extra_hardware_rows: int = 0
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.single.get(name, default)
+
+    def getlist(self, name: str) -> list[str]:
+        return self.multi.get(name, [])
+
+    @property
+    def parties(self) -> list[tuple[str, str]]:
+        orgs, roles = self.getlist("party_organization"), self.getlist("party_role")
+        rows = [(o, roles[i] if i < len(roles) else "") for i, o in enumerate(orgs)]
+        rows = rows or []
+        rows += [("", "")] * (max(PARTY_ROWS - len(rows), 0) + self.extra_party_rows)
+        return rows
+
+    @property
+    def hardware(self) -> list[tuple[str, str, str, str]]:
+        cols = [self.getlist(n) for n in ("hardware_name", "hardware_chips", "hardware_type",
+                                           "hardware_vendor")]  # fmt: skip
+        rows = [tuple(c[i] if i < len(c) else "" for c in cols) for i in range(len(cols[0]))]
+        rows += [("", "", "", "")] * (max(HARDWARE_ROWS - len(rows), 0) + self.extra_hardware_rows)
+        return rows  # type: ignore[return-value]
+
+    @classmethod
+    def from_form(cls, form: FormData) -> "FormValues":
+        multi_names = ("deal_type", "party_organization", "party_role", "hardware_name",
+                       "hardware_chips", "hardware_type", "hardware_vendor")  # fmt: skip
+        single = {k: v for k, v in form.items() if isinstance(v, str) and k not in multi_names}
+        multi = {name: texts(form, name) for name in multi_names}
+        return cls(
+            single,
+            multi,
+            extra_party_rows=1 if "add_party" in form else 0,
+            extra_hardware_rows=1 if "add_hardware" in form else 0,
+        )
+
+    @classmethod
+    def from_deal(cls, deal: Deal) -> "FormValues":
+        single = {
+            "title": deal.title,
+            "summary": deal.summary or "",
+            "value_usd": str(deal.value_usd) if deal.value_usd is not None else "",
+            "value_qualifier": deal.value_qualifier or "",
+            "capacity_mw": f"{deal.capacity_mw:g}" if deal.capacity_mw is not None else "",
+            "capacity_qualifier": deal.capacity_qualifier or "",
+            "chips": str(deal.chips) if deal.chips is not None else "",
+            "chips_qualifier": deal.chips_qualifier or "",
+            "first_reported_on": str(deal.first_reported),
+            "announced_on": str(deal.announced or ""),
+            "term_start": str(deal.term_start or ""),
+            "term_end": str(deal.term_end or ""),
+            "region": deal.region or "",
+            "confidence": deal.confidence,
+            "confidence_note": deal.confidence_note or "",
+            "notes": deal.notes or "",
+            "version": str(deal.version),
+        }
+        multi = {
+            "deal_type": deal.deal_types,
+            "party_organization": [p.organization.name for p in deal.parties],
+            "party_role": [p.role for p in deal.parties],
+            "hardware_name": [line.hardware.name for line in deal.hardware_lines],
+            "hardware_chips": [str(line.chips or "") for line in deal.hardware_lines],
+            "hardware_type": [line.hardware.type for line in deal.hardware_lines],
+            "hardware_vendor": [line.hardware.vendor.name for line in deal.hardware_lines],
+        }
+        return cls(single, multi)
+
+
+def _choices(session: Session) -> dict[str, object]:
+    """Vocabularies and the names the form's autocomplete offers (aliases included)."""
+    org_names = list(
+        session.scalars(select(Organization.name).order_by(func.lower(Organization.name)))
+    )
+    aliases = session.execute(
+        select(OrganizationAlias.alias, Organization.name).join(
+            Organization, Organization.id == OrganizationAlias.organization_id
+        )
+    ).all()
+    return {
+        "organization_options": org_names,
+        "alias_options": sorted((a, n) for a, n in aliases),
+        "hardware_options": list(session.scalars(select(Hardware.name).order_by(Hardware.name))),
+        "deal_types": values(DealType),
+        "roles": values(Role),
+        "qualifiers": values(Qualifier),
+        "confidences": values(Confidence),
+        "statuses": values(Status),
+        "tiers": values(SourceTier),
+        "hardware_types": values(HardwareType),
+    }
+
+
+def _form_page(
+    request: Request, session: Session, form_values: FormValues, *, deal: Deal | None = None,
+    errors: FormErrors | None = None, status_code: int = 200, **extra: object,
+) -> Response:  # fmt: skip
+    return render(
+        request,
+        "deals/form.html",
+        {
+            "values": form_values,
+            "errors": errors or FormErrors(),
+            "deal": deal,
+            **_choices(session),
+            **extra,
+        },
+        block="deal_form",
+        status_code=status_code,
+    )
+
+
+@router.get("/deals/new", name="deal_create_form")
+def deal_create_form(request: Request, session: SessionDep, user: Analyst) -> Response:
+    return _form_page(request, session, FormValues(single={"confidence": "medium"}))
+
+
+@router.post("/deals/new", name="deal_create_submit")
+def deal_create_submit(
+    request: Request, session: SessionDep, user: Analyst, form: FormDataDep
+) -> Response:
+    """Save a new deal, or give the same form back (422) with every value and each problem."""
+    form_values = FormValues.from_form(form)
+    if "add_party" in form or "add_hardware" in form:
+        return _form_page(request, session, form_values)
+    new_in, errors = parse_new_deal_form(form)
+    if not errors:
+        try:
+            deal = deal_service.create_deal(
+                session, new_in, user, create_missing=bool(text(form, "create_missing"))
+            )
+        except deal_service.ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            url = str(request.url_for("deal_detail", deal_id=deal.id)) + "?saved=created"
+            return redirect_after_post(request, url)
+    return _form_page(request, session, form_values, errors=errors, status_code=422)
+
+
+def _live_deal(session: Session, deal_id: int) -> Deal:
+    deal = get_deal(session, deal_id)
+    if deal is None:
+        raise HTTPException(404, f"There is no deal {deal_id}.")
+    return deal
+
+
+@router.get("/deals/{deal_id:int}/edit", name="deal_edit_form")
+def deal_edit_form(request: Request, session: SessionDep, user: Analyst, deal_id: int) -> Response:
+    deal = _live_deal(session, deal_id)
+    return _form_page(request, session, FormValues.from_deal(deal), deal=deal)
+
+
+@router.post("/deals/{deal_id:int}/edit", name="deal_edit_submit")
+def deal_edit_submit(
+    request: Request, session: SessionDep, user: Analyst, deal_id: int, form: FormDataDep
+) -> Response:
+    """Save an edit; 409 with both versions side by side if someone saved in between."""
+    deal = _live_deal(session, deal_id)
+    form_values = FormValues.from_form(form)
+    if "add_party" in form or "add_hardware" in form:
+        return _form_page(request, session, form_values, deal=deal)
+    deal_in, errors = parse_deal_form(form)
+    version_text = text(form, "version")
+    version = int(version_text) if version_text.isdigit() else -1
+    if not errors:
+        try:
+            deal_service.update_deal(
+                session, deal, deal_in, version, user,
+                create_missing=bool(text(form, "create_missing")),
+            )  # fmt: skip
+        except deal_service.ValidationFailed as exc:
+            errors = exc.errors
+        except deal_service.StaleEdit:
+            current = _live_deal(session, deal_id)
+            return _form_page(
+                request, session, form_values, deal=current, status_code=409,
+                conflict=FormValues.from_deal(current),
+            )  # fmt: skip
+        else:
+            url = str(request.url_for("deal_detail", deal_id=deal_id)) + "?saved=updated"
+            return redirect_after_post(request, url)
+    return _form_page(request, session, form_values, deal=deal, errors=errors, status_code=422)
+
+
+def _deal_page_with_errors(
+    request: Request, session: Session, deal: Deal, form: FormData, errors: FormErrors, which: str
+) -> Response:
+    return render(
+        request,
+        "deals/detail.html",
+        {
+            "deal": deal,
+            "history": deal_history(session, deal.id),
+            "errors": errors,
+            "open_form": which,
+            "values": FormValues.from_form(form),
+            **_choices(session),
+        },
+        status_code=422,
+    )
+
+
+@router.post("/deals/{deal_id:int}/status", name="deal_status_submit")
+def deal_status_submit(
+    request: Request, session: SessionDep, user: Analyst, deal_id: int, form: FormDataDep
+) -> Response:
+    """Append a status event; the deal's status follows the latest event."""
+    deal = _live_deal(session, deal_id)
+    status_in, errors = parse_status_form(form)
+    if not errors:
+        try:
+            deal_service.record_status(session, deal, status_in, user)
+        except deal_service.ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            url = str(request.url_for("deal_detail", deal_id=deal_id)) + "?saved=status"
+            return redirect_after_post(request, url)
+    return _deal_page_with_errors(request, session, deal, form, errors, "status")
+
+
+@router.post("/deals/{deal_id:int}/sources", name="deal_source_submit")
+def deal_source_submit(
+    request: Request, session: SessionDep, user: Analyst, deal_id: int, form: FormDataDep
+) -> Response:
+    """Add a source, possibly a relay of one already listed."""
+    deal = _live_deal(session, deal_id)
+    errors = FormErrors()
+    source_in = parse_source(form, "added", errors)
+    if source_in is None:
+        errors.add("added_publisher", "name the publisher (e.g. The Information, Reuters)")
+    relays_text = text(form, "relays_id")
+    relays_id = int(relays_text) if relays_text.isdigit() else None
+    if not errors and source_in is not None:
+        try:
+            deal_service.add_source(session, deal, source_in, relays_id, user)
+        except deal_service.ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            url = str(request.url_for("deal_detail", deal_id=deal_id)) + "?saved=source"
+            return redirect_after_post(request, url)
+    return _deal_page_with_errors(request, session, deal, form, errors, "source")
