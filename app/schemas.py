@@ -204,7 +204,9 @@ def _quantity(
     form: FormData, errors: FormErrors, name: str, convert: Callable[[float], Any]
 ) -> tuple[Any, str | None]:
     value = _amount(errors, name, text(form, name), convert)
-    qualifier_name = f"{name}_qualifier" if name != "capacity_mw" else "capacity_qualifier"
+    qualifier_name = {"value_usd": "value_qualifier", "capacity_mw": "capacity_qualifier"}.get(
+        name, f"{name}_qualifier"
+    )
     qualifier = text(form, qualifier_name) or Qualifier.EXACT
     if value is None:
         return None, None
