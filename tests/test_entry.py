@@ -30,6 +30,7 @@ GOOD = {
     "source_published_on": "2026-05-21",
     "relay_publisher": "Odaily",
     "relay_url": "https://example.org/odaily",
+    "duplicate_decision": "new",  # the demo has this deal already; see the duplicate tests
 }
 
 
@@ -134,6 +135,38 @@ def test_each_bad_input_gets_its_message_keeps_every_value_and_saves_nothing(
     assert orgs == expected_orgs
     assert page.select_one("#relay_publisher")["value"] == "Odaily"
     assert page.select_one("#source_publisher")["value"] == data["source_publisher"]
+
+
+def test_a_likely_duplicate_is_shown_before_anything_is_saved(
+    analyst: TestClient, demo: Session
+) -> None:
+    existing = demo.scalars(select(Deal).where(Deal.title.contains("Maia 200"))).one()
+    before = count(demo, Deal)
+    data = {k: v for k, v in GOOD.items() if k != "duplicate_decision"}
+    warned = analyst.post("/deals/new", data=data)
+    assert warned.status_code == 200
+    page = soup(warned.text)
+    assert page.select_one(f".duplicates a[href$='/deals/{existing.id}']") is not None
+    assert page.select_one("#title")["value"] == GOOD["title"]  # nothing lost
+    assert count(demo, Deal) == before
+    choices = [b["value"] for b in page.select("button[name=duplicate_decision]")]
+    assert "new" in choices and f"duplicate_of:{existing.id}" in choices
+
+    saved = analyst.post(
+        "/deals/new", data={**data, "duplicate_decision": f"duplicate_of:{existing.id}"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert saved.status_code == 303
+    new = demo.scalars(select(Deal).order_by(Deal.id.desc())).first()
+    assert new is not None and count(demo, Deal) == before + 1
+    assert [(r.kind, r.related_deal_id) for r in new.relations] == [("duplicate_of", existing.id)]
+
+
+def test_deals_far_apart_in_time_are_not_flagged(analyst: TestClient) -> None:
+    data = {k: v for k, v in GOOD.items() if k != "duplicate_decision"}
+    far = analyst.post("/deals/new", data={**data, "first_reported_on": "2023-01"},
+                       follow_redirects=False)  # fmt: skip
+    assert far.status_code == 303
 
 
 def test_unknown_names_are_created_only_when_asked(analyst: TestClient, demo: Session) -> None:

@@ -5,15 +5,18 @@ written, and each function commits once.
 """
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.dates import PartialDate
 from app.models import (
     Deal,
     DealHardware,
     DealParty,
+    DealRelation,
     DealTypeRow,
     Hardware,
     Organization,
@@ -48,6 +51,53 @@ class ValidationFailed(Exception):
 
 class StaleEdit(Exception):
     """Someone saved the deal after this form was opened."""
+
+
+class PossibleDuplicate(Exception):
+    """Deals like this one were reported already; the analyst decides what to do."""
+
+    def __init__(self, deals: list[Deal]) -> None:
+        super().__init__(", ".join(f"#{d.id}" for d in deals))
+        self.deals = deals
+
+
+DUPLICATE_WINDOW_DAYS = 120
+RELATION_DECISIONS = ("duplicate_of", "expands", "supersedes")
+
+
+def find_duplicates(
+    session: Session, orgs: list[Organization], hws: list[Hardware], reported: PartialDate
+) -> list[Deal]:
+    """Live deals with the same organizations, overlapping (or unspecified) hardware, reported
+    within about four months."""
+    org_ids = {o.id for o in orgs if o.id is not None}
+    if len(org_ids) < 2 or len(org_ids) < len(orgs):
+        return []  # a new organization has no deals yet
+    window = timedelta(days=DUPLICATE_WINDOW_DAYS)
+    shared = (
+        select(DealParty.deal_id)
+        .where(DealParty.organization_id.in_(org_ids))
+        .group_by(DealParty.deal_id)
+        .having(func.count(func.distinct(DealParty.organization_id)) == len(org_ids))
+    )
+    stmt = (
+        select(Deal)
+        .where(
+            Deal.deleted_at.is_(None),
+            Deal.id.in_(shared),
+            Deal.first_reported_on >= reported.start - window,
+            Deal.first_reported_on <= reported.end + window,
+        )
+        .options(selectinload(Deal.hardware_lines))
+        .order_by(Deal.first_reported_on.desc())
+    )
+    hw_ids = {h.id for h in hws if h.id is not None}
+    found = []
+    for deal in session.scalars(stmt):
+        theirs = {line.hardware_id for line in deal.hardware_lines}
+        if not hw_ids or not theirs or hw_ids & theirs:
+            found.append(deal)
+    return found
 
 
 def slugify(name: str) -> str:
@@ -185,14 +235,33 @@ def _source(source_in: SourceInput, user: User) -> Source:
 
 
 def create_deal(
-    session: Session, new_in: NewDealInput, user: User, *, create_missing: bool = False
-) -> Deal:
-    """A new deal with its first source (and relay) and first status; ValidationFailed if not."""
+    session: Session, new_in: NewDealInput, user: User, *, create_missing: bool = False,
+    duplicate_decision: str = "",
+) -> Deal:  # fmt: skip
+    """A new deal with its first source (and relay) and first status.
+
+    ValidationFailed for bad input; PossibleDuplicate when similar deals exist and the analyst
+    has not decided yet (`duplicate_decision`: "new", or "duplicate_of:ID", "expands:ID", …).
+    """
     errors = FormErrors()
     orgs, hws = _resolve(session, new_in.deal, errors, create_missing)
     if errors:
         session.rollback()
         raise ValidationFailed(errors)
+    assert new_in.deal.first_reported is not None
+    relation: tuple[str, Deal] | None = None
+    if not duplicate_decision:
+        duplicates = find_duplicates(session, orgs, hws, new_in.deal.first_reported)
+        if duplicates:
+            session.rollback()
+            raise PossibleDuplicate(duplicates)
+    elif duplicate_decision != "new":
+        kind, _, target_id = duplicate_decision.partition(":")
+        target = session.get(Deal, int(target_id)) if target_id.isdigit() else None
+        if kind not in RELATION_DECISIONS or target is None or target.deleted_at is not None:
+            session.rollback()
+            raise ValidationFailed(FormErrors({"__all__": ["that related deal does not exist"]}))
+        relation = (kind, target)
     assert new_in.source is not None and new_in.status_on is not None
     deal = Deal(status=new_in.status, created_by_id=user.id, updated_by_id=user.id)
     _apply(deal, new_in.deal, orgs, hws)
@@ -208,6 +277,8 @@ def create_deal(
         )
     )
     deal.refresh_status()
+    if relation is not None:
+        deal.relations.append(DealRelation(kind=relation[0], related_deal=relation[1]))
     session.add(deal)
     session.flush()
     refresh_search(session, deal)

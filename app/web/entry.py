@@ -178,10 +178,13 @@ def deal_create_submit(
     if not errors:
         try:
             deal = deal_service.create_deal(
-                session, new_in, user, create_missing=bool(text(form, "create_missing"))
-            )
+                session, new_in, user, create_missing=bool(text(form, "create_missing")),
+                duplicate_decision=text(form, "duplicate_decision"),
+            )  # fmt: skip
         except deal_service.ValidationFailed as exc:
             errors = exc.errors
+        except deal_service.PossibleDuplicate as exc:
+            return _form_page(request, session, form_values, duplicates=exc.deals)
         else:
             url = str(request.url_for("deal_detail", deal_id=deal.id)) + "?saved=created"
             return redirect_after_post(request, url)
