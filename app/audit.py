@@ -37,8 +37,11 @@ ENTITY_TYPES: dict[type, str] = {
 }
 SKIPPED = {"id", "created_at", "updated_at", "version", "recorded_at", "last_login_at"}
 SECRET = {"password_hash"}
-# A deal's parts, audited as fields of the deal.
-DEAL_COLLECTIONS = ("parties", "hardware_lines", "type_rows")
+# Parts audited as fields of their owner: a deal's parties, hardware and types; aliases.
+COLLECTIONS: dict[type, tuple[str, ...]] = {
+    Deal: ("parties", "hardware_lines", "type_rows"),
+    Organization: ("aliases",),
+}
 PARTIAL_DATES = {
     Deal: ("first_reported", "announced", "term_start", "term_end"),
     Source: ("published",),
@@ -55,13 +58,15 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _collection_text(obj: Any, name: str, items: list[Any]) -> str:
+def _collection_text(name: str, items: list[Any]) -> str:
     if name == "parties":
         return "; ".join(f"{p.organization.name} ({p.role})" for p in items)
     if name == "hardware_lines":
         return "; ".join(
             line.hardware.name + (f" ({line.chips})" if line.chips else "") for line in items
         )
+    if name == "aliases":
+        return "; ".join(sorted(alias.alias for alias in items))
     return "; ".join(sorted(row.type for row in items))
 
 
@@ -104,25 +109,15 @@ def _changes(obj: Any, *, created: bool = False, deleted: bool = False) -> dict[
         after = _partial(parts[0][1], parts[1][1]) if not deleted else None
         if before != after:
             changes[prefix] = [before, after]
-    if isinstance(obj, Deal):
-        for name in DEAL_COLLECTIONS:
-            history = state.attrs[name].history
-            if created or history.has_changes():
-                before_items = [] if created else [*history.unchanged, *history.deleted]
-                after_items = [*history.unchanged, *history.added]
-                before_text = _collection_text(obj, name, before_items)
-                after_text = _collection_text(obj, name, after_items)
-                if before_text != after_text:
-                    changes[name] = [before_text or None, after_text or None]
-    if isinstance(obj, Organization):
-        history = state.attrs["aliases"].history
+    for name in COLLECTIONS.get(type(obj), ()):
+        history = state.attrs[name].history
         if created or history.has_changes():
-            before_aliases = [] if created else [*history.unchanged, *history.deleted]
-            after_aliases = [*history.unchanged, *history.added]
-            before_text = "; ".join(sorted(a.alias for a in before_aliases))
-            after_text = "; ".join(sorted(a.alias for a in after_aliases))
+            before_items = [] if created else [*history.unchanged, *history.deleted]
+            after_items = [*history.unchanged, *history.added]
+            before_text = _collection_text(name, before_items)
+            after_text = _collection_text(name, after_items)
             if before_text != after_text:
-                changes["aliases"] = [before_text or None, after_text or None]
+                changes[name] = [before_text or None, after_text or None]
     return changes
 
 

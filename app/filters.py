@@ -181,9 +181,6 @@ class DealFilters:
         """True when anything narrows the deals (sort and paging do not)."""
         return any(name != "sort" for name, _ in self.pairs(paging=False))
 
-    def without_paging(self) -> "DealFilters":
-        return replace(self, page=1)
-
     def toggled(self, name: str, value: str) -> "DealFilters":
         """This view with `value` added to or removed from a list filter, back on page 1."""
         current: tuple[str, ...] = getattr(self, name)

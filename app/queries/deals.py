@@ -25,8 +25,6 @@ from app.models import (
 from app.search import matching_deal_ids
 from app.vocabulary import Role
 
-DEFAULT_PER_PAGE = 50
-
 
 @dataclass(frozen=True)
 class ResolvedFilters:

@@ -5,6 +5,7 @@ written, and each function commits once.
 """
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -160,7 +161,14 @@ def _resolve(
     return [o for o in orgs if o is not None], hardware
 
 
-def _hardware(session, line: HardwareInput, errors, create_missing, organization, hint):  # type: ignore[no-untyped-def]
+def _hardware(
+    session: Session,
+    line: HardwareInput,
+    errors: FormErrors,
+    create_missing: bool,
+    organization: Callable[[str, str], Organization | None],
+    hint: str,
+) -> Hardware | None:
     key = f"hardware-{line.row}"
     found = find_hardware(session, line.name)
     if found is not None:

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import Request
 from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
@@ -146,7 +146,6 @@ templates.env.globals.update(
         "tiers": values(SourceTier),
     },
     status_badge=status_badge,
-    escape=escape,
     csrf_field=_csrf_field,
     csrf_token=_csrf_token,
     current_user=_current_user,

@@ -106,17 +106,23 @@ def load_user(request: Request, session: SessionDep) -> User | None:
 CurrentUser = Annotated[User | None, Depends(load_user)]
 
 
+def _csrf_from_cookie(request: Request) -> str | None:
+    """The token this browser's signed CSRF cookie holds, if it is genuine."""
+    raw = request.cookies.get(CSRF_COOKIE)
+    if not raw:
+        return None
+    try:
+        return str(_serializer(request, "csrf").loads(raw))
+    except BadSignature:
+        return None
+
+
 def csrf_token(request: Request) -> str:
     """This browser's CSRF token, made (and later set as a cookie) on first use."""
     token = getattr(request.state, "csrf_token", None)
     if token:
         return str(token)
-    raw = request.cookies.get(CSRF_COOKIE)
-    if raw:
-        try:
-            token = _serializer(request, "csrf").loads(raw)
-        except BadSignature:
-            token = None
+    token = _csrf_from_cookie(request)
     if not token:
         token = secrets.token_urlsafe(32)
         request.state.csrf_cookie = {
@@ -138,13 +144,7 @@ async def verify_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else None
-    raw = request.cookies.get(CSRF_COOKIE)
-    expected = None
-    if raw:
-        try:
-            expected = _serializer(request, "csrf").loads(raw)
-        except BadSignature:
-            expected = None
+    expected = _csrf_from_cookie(request)
     if not sent or not expected or not secrets.compare_digest(str(sent), str(expected)):
         raise HTTPException(
             403,
