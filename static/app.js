@@ -2,7 +2,11 @@
 "use strict";
 
 // Leave blank fields out of htmx requests, so pushed URLs show only the filters in use.
+// Only for GET: a posted form keeps every field, blank ones included, so its rows line up.
 document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.verb !== "get") {
+    return;
+  }
   const params = event.detail.parameters;
   for (const name of Array.from(new Set(params.keys ? params.keys() : Object.keys(params)))) {
     const values = params.getAll ? params.getAll(name) : [params[name]];

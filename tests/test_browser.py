@@ -227,7 +227,7 @@ def test_record_the_founding_example_then_confirm_it(
 
     page.get_by_label("Create organizations and hardware not yet known").check()
     page.get_by_role("button", name="Save deal").click()
-    expect(page.locator(".flash")).to_have_text("Deal recorded.")
+    expect(page.locator(".flash")).to_have_text(re.compile(r"Deal #\d+ recorded\."))
     expect(page.locator(".deal-badges .badge").first).to_have_text("In talks")
     expect(page.locator(".facts")).to_contain_text("21 May 2026")
     expect(page.locator(".sources")).to_contain_text("Odaily")

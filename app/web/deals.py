@@ -90,7 +90,11 @@ def deal_delete(request: Request, session: SessionDep, user: Analyst, deal_id: i
     if deal is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
     delete_deal(session, deal, user)
-    return redirect_after_post(request, str(request.url_for("deals_index")))
+    return redirect_after_post(
+        request,
+        str(request.url_for("deals_index")),
+        flash=f"Deal #{deal_id} “{deal.title}” deleted. An admin can restore it.",
+    )
 
 
 @router.post("/deals/{deal_id:int}/restore", name="deal_restore")
@@ -103,4 +107,5 @@ def deal_restore(request: Request, session: SessionDep, user: Admin, deal_id: in
         restore_deal(session, deal, user)
     except DealError as exc:
         raise HTTPException(400, str(exc)) from exc
-    return redirect_after_post(request, str(request.url_for("deal_detail", deal_id=deal_id)))
+    url = str(request.url_for("deal_detail", deal_id=deal_id))
+    return redirect_after_post(request, url, flash="Deal restored.")

@@ -186,8 +186,8 @@ def deal_create_submit(
         except deal_service.PossibleDuplicate as exc:
             return _form_page(request, session, form_values, duplicates=exc.deals)
         else:
-            url = str(request.url_for("deal_detail", deal_id=deal.id)) + "?saved=created"
-            return redirect_after_post(request, url)
+            url = str(request.url_for("deal_detail", deal_id=deal.id))
+            return redirect_after_post(request, url, flash=f"Deal #{deal.id} recorded.")
     return _form_page(request, session, form_values, errors=errors, status_code=422)
 
 
@@ -231,8 +231,8 @@ def deal_edit_submit(
                 conflict=FormValues.from_deal(current),
             )  # fmt: skip
         else:
-            url = str(request.url_for("deal_detail", deal_id=deal_id)) + "?saved=updated"
-            return redirect_after_post(request, url)
+            url = str(request.url_for("deal_detail", deal_id=deal_id))
+            return redirect_after_post(request, url, flash="Changes saved.")
     return _form_page(request, session, form_values, deal=deal, errors=errors, status_code=422)
 
 
@@ -267,8 +267,8 @@ def deal_status_submit(
         except deal_service.ValidationFailed as exc:
             errors = exc.errors
         else:
-            url = str(request.url_for("deal_detail", deal_id=deal_id)) + "?saved=status"
-            return redirect_after_post(request, url)
+            url = str(request.url_for("deal_detail", deal_id=deal_id))
+            return redirect_after_post(request, url, flash="Status change recorded.")
     return _deal_page_with_errors(request, session, deal, form, errors, "status")
 
 
@@ -290,6 +290,6 @@ def deal_source_submit(
         except deal_service.ValidationFailed as exc:
             errors = exc.errors
         else:
-            url = str(request.url_for("deal_detail", deal_id=deal_id)) + "?saved=source"
-            return redirect_after_post(request, url)
+            url = str(request.url_for("deal_detail", deal_id=deal_id))
+            return redirect_after_post(request, url, flash="Source added.")
     return _deal_page_with_errors(request, session, deal, form, errors, "source")

@@ -7,6 +7,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from app.web.render import is_htmx
+from app.web.security import flash_cookie
 
 
 async def form_data(request: Request) -> FormData:
@@ -21,11 +22,20 @@ def field(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def redirect_after_post(request: Request, url: str) -> Response:
-    """303 for a plain post; HX-Redirect for htmx, which would otherwise swap the next page."""
+def redirect_after_post(request: Request, url: str, flash: str | None = None) -> Response:
+    """303 for a plain post; HX-Redirect for htmx, which would otherwise swap the next page.
+
+    `flash` is shown once on the next full page (a signed cookie, so it survives the redirect
+    whichever app instance serves it).
+    """
+    response: Response
     if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": url})
-    return RedirectResponse(url, status_code=303)
+        response = Response(status_code=204, headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(**flash_cookie(request, flash))
+    return response
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -36,10 +36,17 @@ def render(
 ) -> Response:
     """The full page, or only `block` when htmx asks for a fragment."""
     kwargs: dict[str, Any] = {"status_code": status_code}
-    if block and is_htmx(request):
+    fragment = bool(block and is_htmx(request))
+    if fragment:
         kwargs["block_name"] = block
+    # A full page shows (and so uses up) the message a redirect left for it.
+    flash = None if fragment else security.read_flash(request)
+    if flash:
+        context = {**context, "flash_message": flash}
     response: Response = templates.TemplateResponse(request, name, context, **kwargs)
     response.headers.append("Vary", "HX-Request")
+    if request.cookies.get(security.FLASH_COOKIE) and not fragment:
+        response.delete_cookie(security.FLASH_COOKIE, path="/")
     return response
 
 

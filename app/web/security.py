@@ -24,6 +24,8 @@ from app.vocabulary import UserRole
 
 SESSION_COOKIE = "cdt_session"
 CSRF_COOKIE = "cdt_csrf"
+FLASH_COOKIE = "cdt_flash"
+FLASH_MAX_AGE = 120
 SESSION_MAX_AGE = 14 * 24 * 3600
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ROLE_RANK = {UserRole.VIEWER: 0, UserRole.ANALYST: 1, UserRole.ADMIN: 2}
@@ -179,6 +181,30 @@ def require_role(minimum: UserRole) -> Any:
 SignedIn = Annotated[User, require_role(UserRole.VIEWER)]
 Analyst = Annotated[User, require_role(UserRole.ANALYST)]
 Admin = Annotated[User, require_role(UserRole.ADMIN)]
+
+
+def flash_cookie(request: Request, message: str) -> dict[str, Any]:
+    """Arguments for Response.set_cookie carrying a one-time message to the next page."""
+    return {
+        "key": FLASH_COOKIE,
+        "value": _serializer(request, "flash").dumps(message),
+        "max_age": FLASH_MAX_AGE,
+        "httponly": True,
+        "samesite": "lax",
+        "secure": _is_https(request),
+        "path": "/",
+    }
+
+
+def read_flash(request: Request) -> str | None:
+    """The message the previous response left for this page, if genuine and fresh."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        return str(_serializer(request, "flash").loads(raw, max_age=FLASH_MAX_AGE))
+    except BadSignature:
+        return None
 
 
 def csrf_field(request: Request) -> Markup:
