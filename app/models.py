@@ -121,6 +121,8 @@ class Organization(TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(30), default=OrgKind.OTHER)
     country: Mapped[str | None] = mapped_column(String(2))
     website: Mapped[str | None] = mapped_column(String(500))
+    # Bumped on every save: an edit made from a stale form is refused, never applied silently.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     aliases: Mapped[list["OrganizationAlias"]] = relationship(
         back_populates="organization",
@@ -128,6 +130,8 @@ class Organization(TimestampMixin, Base):
         order_by="OrganizationAlias.alias",
     )
     hardware: Mapped[list["Hardware"]] = relationship(back_populates="vendor")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def alias_names(self) -> list[str]:
@@ -170,8 +174,11 @@ class Hardware(TimestampMixin, Base):
     type: Mapped[str] = mapped_column(String(30), index=True)
     family: Mapped[str | None] = mapped_column(String(100))
     in_house: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
     vendor: Mapped[Organization] = relationship(back_populates="hardware")
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Hardware {self.slug}>"

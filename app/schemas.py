@@ -17,6 +17,7 @@ from app.vocabulary import (
     Confidence,
     DealType,
     HardwareType,
+    OrgKind,
     Qualifier,
     Role,
     SourceTier,
@@ -31,6 +32,7 @@ MAX_TEXT = 10_000
 MAX_NAME = 200
 MAX_URL = 2000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
 class FormErrors(dict[str, list[str]]):
@@ -308,3 +310,66 @@ def parse_status_form(form: FormData) -> tuple[StatusInput, FormErrors]:
 
 def hardware_type_choice(errors: FormErrors, name: str, value: str) -> str:
     return _choice(errors, name, value, values(HardwareType), "hardware type")
+
+
+@dataclass
+class OrganizationInput:
+    name: str
+    kind: str
+    aliases: list[str]
+    country: str | None
+    website: str | None
+
+
+@dataclass
+class HardwareRecordInput:
+    name: str
+    vendor: str
+    type: str
+    in_house: bool
+    family: str | None
+
+
+def split_aliases(raw: str) -> list[str]:
+    """One alias per line or comma; blanks and case-insensitive repeats dropped."""
+    seen: dict[str, str] = {}
+    for part in re.split(r"[\n,;]", raw):
+        alias = part.strip()
+        if alias and alias.lower() not in seen:
+            seen[alias.lower()] = alias
+    return list(seen.values())
+
+
+def _name(errors: FormErrors, form: FormData, what: str) -> str:
+    name = _bounded(errors, "name", text(form, "name"), MAX_NAME, "The name")
+    if not name:
+        errors.add("name", f"{what} needs a name")
+    return name
+
+
+def parse_organization_form(form: FormData) -> tuple[OrganizationInput, FormErrors]:
+    errors = FormErrors()
+    name = _name(errors, form, "an organization")
+    kind = _choice(errors, "kind", text(form, "kind"), values(OrgKind), "kind of organization")
+    aliases = [a for a in split_aliases(text(form, "aliases")) if a.lower() != name.lower()]
+    for alias in aliases:
+        _bounded(errors, "aliases", alias, MAX_NAME, f"The alias '{alias[:40]}…'")
+    if len(aliases) > 50:
+        errors.add("aliases", f"{len(aliases)} aliases — at most 50")
+    country = text(form, "country")
+    if country and not _COUNTRY.match(country):
+        errors.add("country", f"'{country[:20]}' is not a two-letter country code such as US or FR")
+    website = _url(errors, "website", text(form, "website"))
+    return OrganizationInput(name, kind, aliases, country.upper() or None, website), errors
+
+
+def parse_hardware_form(form: FormData) -> tuple[HardwareRecordInput, FormErrors]:
+    errors = FormErrors()
+    name = _name(errors, form, "a hardware model")
+    vendor = _bounded(errors, "vendor", text(form, "vendor"), MAX_NAME, "The vendor")
+    if not vendor:
+        errors.add("vendor", "name the vendor that makes it (e.g. NVIDIA, Microsoft)")
+    hardware_type = hardware_type_choice(errors, "type", text(form, "type"))
+    family = _optional(_bounded(errors, "family", text(form, "family"), 100, "The family"))
+    in_house = bool(text(form, "in_house"))
+    return HardwareRecordInput(name, vendor, hardware_type, in_house, family), errors

@@ -15,3 +15,16 @@ document.addEventListener("htmx:configRequest", (event) => {
     }
   }
 });
+
+// "Remove" on a party or hardware row: without JavaScript it posts the form back without the
+// row; here the row simply goes, and focus moves to the row's "Add another" button.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button.row-remove") : null;
+  if (!button) {
+    return;
+  }
+  event.preventDefault();
+  const fieldset = button.closest("fieldset");
+  button.closest("tr")?.remove();
+  fieldset?.querySelector("button[name^='add_']")?.focus();
+});

@@ -1,5 +1,6 @@
 """Fixtures: every database test runs on SQLite and on the machine's real Postgres."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from app.config import Settings
 from app.db import Base, get_session, make_engine
 from app.main import create_app
 from app.services.demo import load_demo
+from app.services.users import create_user
 from tests.databases import enabled_databases, throwaway_postgres
 
 
@@ -86,6 +88,27 @@ def demo_client(demo: Session) -> Iterator[TestClient]:
         yield client
 
 
+def sign_in(client: TestClient, email: str, password: str) -> None:
+    """Sign `client` in through the login form; later writes send the CSRF header."""
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None, "the login page has no CSRF field"
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token.group(1)}
+    )
+    assert response.status_code == 200 and "Sign out" in response.text, "sign-in failed"
+    client.headers["X-CSRF-Token"] = token.group(1)
+
+
+@pytest.fixture
+def analyst(demo: Session) -> Iterator[TestClient]:
+    """A client signed in as an analyst, on the demo data."""
+    create_user(demo, "ana@example.org", "analyst password 1", "analyst")
+    with TestClient(_test_app(demo)) as client:
+        sign_in(client, "ana@example.org", "analyst password 1")
+        yield client
+
+
 class StatementCounter:
     """Counts the SQL statements an engine runs while it is active."""
 
@@ -120,8 +143,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         ok = sum(marker in r.nodeid for r in passed)
         bad = sum(marker in r.nodeid for r in failed)
         lines.append(f"{label}: {ok} passed, {bad} failed")
-    browser_ok = sum("test_browser.py" in r.nodeid for r in passed)
-    browser_bad = sum("test_browser.py" in r.nodeid for r in failed)
+    browser_ok = sum("tests/test_browser" in r.nodeid for r in passed)
+    browser_bad = sum("tests/test_browser" in r.nodeid for r in failed)
     lines.append(f"Chromium: {browser_ok} passed, {browser_bad} failed")
     terminalreporter.write_sep("-", "where the tests ran")
     for line in lines:

@@ -205,6 +205,16 @@ def test_record_the_founding_example_then_confirm_it(
     page.locator("#party-role-0").select_option("customer")
     page.locator("#party-org-1").fill("Microsoft")
     page.locator("#party-role-1").select_option("provider")
+    # htmx adds a row in place (the cursor lands in it); "Remove" takes it away again.
+    rows = page.locator("#party-rows tr")
+    expect(rows).to_have_count(3)
+    page.get_by_role("button", name="Add another party").click()
+    expect(rows).to_have_count(4)
+    expect(page.get_by_label("Organization 4", exact=True)).to_be_focused()
+    page.keyboard.type("Google")
+    expect(page.locator("#party-org-0")).to_have_value("Anthropic")  # nothing reloaded
+    page.get_by_role("button", name="Remove organization 4").click()
+    expect(rows).to_have_count(3)
     page.locator("#hw-name-0").fill("Maia 200")
     page.locator("#hw-type-0").select_option("custom_accelerator")
     page.locator("#hw-vendor-0").fill("Microsoft")
@@ -247,3 +257,30 @@ def test_record_the_founding_example_then_confirm_it(
 
     page.goto(f"{base}/deals?status=confirmed")
     expect(page.locator("#deal-table td.title")).to_contain_text(["Maia 200"])
+
+
+def test_add_an_organization_then_refuse_a_clashing_name(
+    page: Page, empty_site: tuple[str, str]
+) -> None:
+    base, password = empty_site
+    sign_in_as(page, base, "analyst@example.org", password)
+    page.goto(f"{base}/organizations")
+    page.get_by_role("link", name="Add an organization").click()
+    page.get_by_label("Name").fill("Oracle")
+    page.get_by_label("Kind").select_option("hyperscaler")
+    page.get_by_label("Also known as (one per line)").fill("OCI\nOracle Cloud")
+    page.get_by_label("Country").fill("US")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add organization").click()
+    expect(page.locator(".flash")).to_have_text("Organization Oracle added.")
+    expect(page.locator(".facts")).to_contain_text("OCI, Oracle Cloud")
+
+    page.goto(f"{base}/organizations/new")
+    page.get_by_label("Name").fill("OCI")
+    page.get_by_role("button", name="Add organization").click()
+    expect(page.locator(".error-summary")).to_contain_text("'OCI' is already an alias of Oracle")
+    expect(page.get_by_label("Name")).to_have_value("OCI")
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "organization-clash.png"), full_page=True)
+    page.locator(".error-summary").get_by_role("link", name="Oracle", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Oracle")

@@ -1,8 +1,6 @@
 """Entry on both databases: each bad input gives its message, keeps every value, saves nothing;
 stale edits get a 409; status changes and sources are appended."""
 
-from collections.abc import Iterator
-
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
@@ -36,23 +34,6 @@ GOOD = {
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
-
-
-@pytest.fixture
-def analyst(demo: Session) -> Iterator[TestClient]:
-    create_user(demo, "ana@example.org", "analyst password 1", "analyst")
-    with TestClient(_test_app(demo)) as client:
-        token = soup(client.get("/login").text).select_one("input[name=csrf_token]")["value"]
-        client.post(
-            "/login",
-            data={
-                "email": "ana@example.org",
-                "password": "analyst password 1",
-                "csrf_token": token,
-            },
-        )
-        client.headers["X-CSRF-Token"] = str(token)
-        yield client
 
 
 def count(session: Session, model: type) -> int:
@@ -196,6 +177,50 @@ def test_adding_a_row_keeps_what_was_typed(analyst: TestClient) -> None:
     rows = soup(response.text).select("input[name=party_organization]")
     assert [r.get("value", "") for r in rows][:2] == ["Anthropic", "MSFT"]
     assert len(rows) == 4  # three shown by default, plus the one asked for
+
+
+def test_removing_a_row_without_javascript_keeps_the_others(analyst: TestClient) -> None:
+    data = {
+        **GOOD,
+        "party_organization": ["Anthropic", "Google", "MSFT"],
+        "party_role": ["customer", "investor", "provider"],
+        "remove_party": "1",
+    }
+    response = analyst.post("/deals/new", data=data)
+    assert response.status_code == 200
+    page = soup(response.text)
+    orgs = [r.get("value", "") for r in page.select("input[name=party_organization]")]
+    roles = [
+        (s.select_one("option[selected]") or {}).get("value", "")
+        for s in page.select("select[name=party_role]")
+    ]
+    assert list(zip(orgs, roles, strict=True))[:2] == [
+        ("Anthropic", "customer"),
+        ("MSFT", "provider"),
+    ]
+    assert page.select_one("#title")["value"] == GOOD["title"]
+
+
+def test_htmx_adds_a_blank_row_numbered_after_the_others(analyst: TestClient) -> None:
+    response = analyst.get(
+        "/deals/form-row/party?party_row=1&party_row=1&party_row=1",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    row = soup(response.text)
+    assert "<html" not in response.text and row.select_one("tr.party-row") is not None
+    organization = row.select_one("input[name=party_organization]")
+    assert organization.has_attr("autofocus") and not organization.get("value")
+    label = row.select_one(f"label[for='{organization['id']}']")
+    assert label is not None and label.text == "Organization 4"
+    hardware = soup(analyst.get("/deals/form-row/hardware").text)
+    assert hardware.select_one("select[name=hardware_type] option[value=gpu]") is not None
+    assert analyst.get("/deals/form-row/banana").status_code == 404
+
+
+def test_adding_rows_needs_an_analyst(demo_client: TestClient) -> None:
+    response = demo_client.get("/deals/form-row/party", follow_redirects=False)
+    assert response.status_code == 303
 
 
 def test_a_title_with_markup_is_shown_harmlessly(analyst: TestClient) -> None:

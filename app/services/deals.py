@@ -45,9 +45,14 @@ class DealError(ValueError):
 
 
 class ValidationFailed(Exception):
-    def __init__(self, errors: FormErrors) -> None:
+    """The input breaks a rule; `existing` holds records a message names (to link to them)."""
+
+    def __init__(
+        self, errors: FormErrors, existing: "list[Organization | Hardware] | None" = None
+    ) -> None:
         super().__init__("; ".join(m for ms in errors.values() for m in ms))
         self.errors = errors
+        self.existing = existing or []
 
 
 class StaleEdit(Exception):

@@ -1,5 +1,6 @@
 """Recording deals: the new/edit form, status changes and sources, nothing lost on error."""
 
+import secrets
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, HTTPException, Request
@@ -39,6 +40,15 @@ from app.web.security import Analyst
 router = APIRouter()
 PARTY_ROWS = 3
 HARDWARE_ROWS = 2
+# Each row of the form posts one value per column, in order; `*_row` markers count the rows.
+ROW_COLUMNS = {
+    "remove_party": ("party_organization", "party_role"),
+    "remove_hardware": ("hardware_name", "hardware_chips", "hardware_type", "hardware_vendor"),
+}
+MULTI_NAMES = ("deal_type", "party_row", "hardware_row", *ROW_COLUMNS["remove_party"],
+               *ROW_COLUMNS["remove_hardware"])  # fmt: skip
+# Buttons that change the form's rows rather than save it (used without JavaScript).
+ROW_BUTTONS = ("add_party", "add_hardware", *ROW_COLUMNS)
 
 
 @dataclass
@@ -74,10 +84,15 @@ class FormValues:
 
     @classmethod
     def from_form(cls, form: FormData) -> "FormValues":
-        multi_names = ("deal_type", "party_organization", "party_role", "hardware_name",
-                       "hardware_chips", "hardware_type", "hardware_vendor")  # fmt: skip
-        single = {k: v for k, v in form.items() if isinstance(v, str) and k not in multi_names}
-        multi = {name: texts(form, name) for name in multi_names}
+        """The posted values; a "Remove" button (the no-JavaScript way) drops its row."""
+        single = {k: v for k, v in form.items() if isinstance(v, str) and k not in MULTI_NAMES}
+        multi = {name: texts(form, name) for name in MULTI_NAMES}
+        for button, columns in ROW_COLUMNS.items():
+            index = text(form, button)
+            if index.isdigit():
+                for name in columns:
+                    if int(index) < len(multi[name]):
+                        del multi[name][int(index)]
         return cls(
             single,
             multi,
@@ -161,6 +176,25 @@ def _form_page(
     )
 
 
+@router.get("/deals/form-row/{kind}", name="deal_form_row")
+def deal_form_row(request: Request, user: Analyst, kind: str) -> Response:
+    """A blank party or hardware row for htmx to append; `*_row` markers say how many exist."""
+    if kind not in ("party", "hardware"):
+        raise HTTPException(404, f"There is no kind of row '{kind}'.")
+    return render(
+        request,
+        "deals/row.html",
+        {
+            "kind": kind,
+            "key": f"new-{secrets.token_hex(4)}",
+            "n": len(request.query_params.getlist(f"{kind}_row")),
+            "roles": values(Role),
+            "hardware_types": values(HardwareType),
+            "blank_errors": FormErrors(),
+        },
+    )
+
+
 @router.get("/deals/new", name="deal_create_form")
 def deal_create_form(request: Request, session: SessionDep, user: Analyst) -> Response:
     return _form_page(request, session, FormValues(single={"confidence": "medium"}))
@@ -172,7 +206,7 @@ def deal_create_submit(
 ) -> Response:
     """Save a new deal, or give the same form back (422) with every value and each problem."""
     form_values = FormValues.from_form(form)
-    if "add_party" in form or "add_hardware" in form:
+    if any(button in form for button in ROW_BUTTONS):
         return _form_page(request, session, form_values)
     new_in, errors = parse_new_deal_form(form)
     if not errors:
@@ -211,7 +245,7 @@ def deal_edit_submit(
     """Save an edit; 409 with both versions side by side if someone saved in between."""
     deal = _live_deal(session, deal_id)
     form_values = FormValues.from_form(form)
-    if "add_party" in form or "add_hardware" in form:
+    if any(button in form for button in ROW_BUTTONS):
         return _form_page(request, session, form_values, deal=deal)
     deal_in, errors = parse_deal_form(form)
     version_text = text(form, "version")

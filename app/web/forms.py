@@ -17,6 +17,17 @@ async def form_data(request: Request) -> FormData:
 FormDataDep = Annotated[FormData, Depends(form_data)]
 
 
+class Typed(dict[str, str]):
+    """What a form held, to put back into it: a missing field reads as empty, never "None"."""
+
+    def get(self, name: str, default: str = "") -> str:  # type: ignore[override]
+        return super().get(name, default)
+
+    @classmethod
+    def from_form(cls, form: FormData) -> "Typed":
+        return cls({k: v for k, v in form.items() if isinstance(v, str)})
+
+
 def field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
