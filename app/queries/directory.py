@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.models import Deal, DealHardware, DealParty, Hardware, Organization, StatusEvent
 from app.vocabulary import Status
@@ -100,3 +100,42 @@ def latest_status_events(session: Session, limit: int = 10) -> list[StatusEvent]
         .options(selectinload(StatusEvent.deal), selectinload(StatusEvent.source))
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Partner:
+    """Another organization in deals with this one: how many deals, in which roles."""
+
+    organization: Organization
+    deal_count: int
+    roles: dict[str, int]  # the partner's role -> live deals where it held it
+
+
+def organization_partners(session: Session, organization_id: int) -> list[Partner]:
+    """Everyone this organization has live deals with, most deals first (two statements)."""
+    mine = aliased(DealParty)
+    theirs = aliased(DealParty)
+    shared = (
+        select(theirs.organization_id, theirs.role, theirs.deal_id)
+        .join(mine, (mine.deal_id == theirs.deal_id) & (mine.organization_id == organization_id))
+        .join(Deal, Deal.id == theirs.deal_id)
+        .where(Deal.deleted_at.is_(None), theirs.organization_id != organization_id)
+        .distinct()
+        .subquery()
+    )
+    roles: dict[int, dict[str, int]] = {}
+    by_role = select(shared.c.organization_id, shared.c.role, func.count()).group_by(
+        shared.c.organization_id, shared.c.role
+    )
+    for org_id, role, count in session.execute(by_role):
+        roles.setdefault(org_id, {})[role] = count
+    totals = (
+        select(Organization, func.count(func.distinct(shared.c.deal_id)).label("n"))
+        .join(shared, shared.c.organization_id == Organization.id)
+        .group_by(Organization.id)
+        .order_by(func.count(func.distinct(shared.c.deal_id)).desc(), func.lower(Organization.name))
+    )
+    return [
+        Partner(org, n, dict(sorted(roles.get(org.id, {}).items(), key=lambda kv: -kv[1])))
+        for org, n in session.execute(totals)
+    ]

@@ -4,14 +4,22 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.filters import FilterError
-from app.queries.deals import list_deals
-from app.queries.directory import get_hardware, get_organization, list_hardware, list_organizations
+from app.filters import DealFilters, FilterError
+from app.queries.deals import list_deals, resolve_filters
+from app.queries.directory import (
+    get_hardware,
+    get_organization,
+    list_hardware,
+    list_organizations,
+    organization_partners,
+)
+from app.queries.timeline import list_timeline
 from app.web.deals import filter_error_page, read_filters
-from app.web.render import render
+from app.web.render import is_htmx, render
 from app.web.tables import TableView
 
 router = APIRouter()
+RECENT_EVENTS = 8
 
 
 @router.get("/organizations", name="organizations_index")
@@ -26,6 +34,10 @@ def organization_detail(request: Request, session: SessionDep, slug: str) -> Res
     if organization is None:
         raise HTTPException(404, f"There is no organization '{slug}'.")
     context: dict[str, object] = {"organization": organization}
+    if not is_htmx(request):  # the table's own updates need neither
+        own = resolve_filters(session, DealFilters(party=(slug,)))
+        context["partners"] = organization_partners(session, organization.id)
+        context["recent"] = list_timeline(session, own, per_page=RECENT_EVENTS).events
     try:
         rf = read_filters(request, session, party=(slug,))
     except FilterError as exc:
