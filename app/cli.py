@@ -1,6 +1,7 @@
 """The `deals` command: serve, migrate, load the demo data, manage users."""
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -87,6 +88,105 @@ def demo() -> None:
         console.print(f"Loaded {loaded} demo deals.")
     else:
         console.print("The database already has deals; demo data not loaded.")
+
+
+ListOption = Annotated[list[str] | None, typer.Option(help="Repeat for several (OR).")]
+
+
+@app.command("export")
+def export(
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="File to write; '-' is standard output.")
+    ] = "-",
+    q: Annotated[str, typer.Option("--q", "--search", help="Text search.")] = "",
+    status: ListOption = None,
+    party: ListOption = None,
+    customer: ListOption = None,
+    provider: ListOption = None,
+    hardware: ListOption = None,
+    hardware_type: ListOption = None,
+    vendor: ListOption = None,
+    deal_type: ListOption = None,
+    confidence: ListOption = None,
+    reported_from: Annotated[str, typer.Option(help="e.g. 2025 or 2025-Q3")] = "",
+    reported_to: Annotated[str, typer.Option(help="e.g. 2026-05")] = "",
+    min_value: Annotated[str, typer.Option(help="USD, e.g. 500M")] = "",
+    max_value: Annotated[str, typer.Option(help="USD, e.g. 10B")] = "",
+    sort: Annotated[str, typer.Option(help="reported, value, …; '-value' descends.")] = "-reported",
+    bom: Annotated[bool, typer.Option(help="Start with a BOM (for Excel).")] = False,
+    base_url: Annotated[str, typer.Option(help="Where the app is served, for the url column.")] = (
+        "http://127.0.0.1:8000"
+    ),
+) -> None:
+    """Export the deals the filters match as CSV: the same file as /deals.csv."""
+    from app.export import write_export_file
+    from app.filters import DealFilters, FilterError
+    from app.queries.deals import resolve_filters
+
+    lists = {"status": status, "party": party, "customer": customer, "provider": provider,
+             "hardware": hardware, "hardware_type": hardware_type, "vendor": vendor,
+             "deal_type": deal_type, "confidence": confidence}  # fmt: skip
+    scalars = {"q": q, "reported_from": reported_from, "reported_to": reported_to,
+               "min_value": min_value, "max_value": max_value, "sort": sort}  # fmt: skip
+    pairs = [(k, v) for k, vs in lists.items() for v in vs or []] + list(scalars.items())
+    with _session_factory()() as session:
+        try:
+            rf = resolve_filters(session, DealFilters.from_query(pairs))
+        except FilterError as exc:
+            for message in exc.messages:
+                console.print(f"[red]Error:[/] {message}", highlight=False)
+            raise typer.Exit(2) from exc
+        prefix = f"{base_url.rstrip('/')}/deals/"
+        written = write_export_file(session, rf, prefix, output, bom=bom, console=console)
+    if output != "-":
+        console.print(f"Wrote {written:,} deals to {output}.")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A CSV with the columns of /deals.csv.")],
+    dry_run: Annotated[bool, typer.Option(help="Check everything, write nothing.")] = False,
+    create_missing: Annotated[
+        bool, typer.Option(help="Create organizations and hardware the file names but we lack.")
+    ] = False,
+) -> None:
+    """Import deals from CSV, all or nothing: one bad row and nothing is written."""
+    from rich.progress import MofNCompleteColumn, Progress
+
+    from app.csvformat import CellError
+    from app.importer import import_csv, read_text
+
+    try:
+        text = read_text(file.read_bytes())
+    except (OSError, CellError) as exc:
+        console.print(f"[red]Error:[/] {file}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    rows = max(len(text.splitlines()) - 1, 0)  # an upper bound: cells may span lines
+    with (
+        _session_factory()() as session,
+        Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=console) as bar,
+    ):
+        task = bar.add_task(f"Checking {file.name}", total=rows)
+        report = import_csv(
+            session, text, create_missing=create_missing, dry_run=dry_run,
+            progress=lambda n: bar.advance(task, n),
+        )  # fmt: skip
+        bar.update(task, total=bar.tasks[0].completed)
+    for column in report.ignored_columns:
+        console.print(f"Ignored column '{column}' (not one of the export's columns).")
+    if report.new_organizations or report.new_hardware:
+        verb = "Created" if report.written else "Would create" if create_missing else "Unknown"
+        for kind, found in (("organizations", report.new_organizations),
+                            ("hardware models", report.new_hardware)):  # fmt: skip
+            if found:
+                console.print(f"{verb} {kind}: {', '.join(found)}", highlight=False)
+    for problem in report.problems:
+        console.print(f"[red]Error:[/] {problem}", highlight=False)
+    if report.problems:
+        console.print(f"{len(report.problems)} problem(s): nothing was imported.")
+        raise typer.Exit(1)
+    what = f"{report.created:,} new and {report.updated:,} updated deals"
+    console.print(f"Imported {what}." if report.written else f"Dry run: would import {what}.")
 
 
 @users_app.command("create")

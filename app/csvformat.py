@@ -6,6 +6,7 @@ export → import → export gives the same rows.
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from app.dates import PartialDate, PartialDateError, parse_optional
 from app.vocabulary import SourceTier, values
@@ -155,12 +156,18 @@ def parse_sources(cell: str) -> list[SourceCell]:
 
 
 def format_source(source: SourceCell) -> str:
-    inside = source.tier if source.published is None else f"{source.tier}, {source.published}"
-    text = f"{source.publisher} ({inside})"
-    if source.url:
-        text += f" <{source.url}>"
-    if source.relays:
-        relays = source.relays
+    published = "" if source.published is None else str(source.published)
+    return source_line(source.publisher, source.tier, published, source.url, source.relays)
+
+
+def source_line(
+    publisher: str, tier: str, published: str, url: str | None, relays: str | None
+) -> str:
+    """One line of a sources cell, `published` already as text (blank when unknown)."""
+    text = f"{publisher} ({tier}, {published})" if published else f"{publisher} ({tier})"
+    if url:
+        text += f" <{url}>"
+    if relays:
         text += (
             f" relays <{relays}>"
             if relays.startswith(("http://", "https://"))
@@ -189,3 +196,53 @@ def parse_amount(text: str) -> float | None:
     if value < 0 or value != value or value in (float("inf"), float("-inf")):
         raise CellError(f"'{text}' must be a non-negative number")
     return value
+
+
+# Formula neutralisation. A spreadsheet runs a cell starting with one of these as a formula
+# (CSV injection), so export prefixes such a cell with `'`. So that import can undo it exactly,
+# a cell that is already `'`s followed by one of them gets one more `'`: neutralise() adds one
+# quote to every cell matching ^'*[trigger] and unneutralise() removes one from ^'+[trigger].
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_FIRST = frozenset((*FORMULA_TRIGGERS, "'"))
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def neutralise(cell: str) -> str:
+    """The cell with a leading `'` if a spreadsheet would run it as a formula; reversible."""
+    if cell and cell[0] in _RISKY_FIRST and _FORMULA.match(cell):
+        return "'" + cell
+    return cell
+
+
+def unneutralise(cell: str) -> str:
+    """Undo neutralise(): what import reads back from every cell of an exported file."""
+    if cell[:1] == "'" and _NEUTRALISED.match(cell):
+        return cell[1:]
+    return cell
+
+
+def date_cell(start: date | str | None, precision: str | None) -> str:
+    """A stored partial date (start of period, precision) as exported: `2026-05`, `2026-Q2`.
+
+    `start` may be a date or its ISO text (as SQLite's driver returns it).
+    """
+    if start is None:
+        return ""
+    iso = start if isinstance(start, str) else start.isoformat()
+    if precision == "day":
+        return iso
+    if precision == "month":
+        return iso[:7]
+    if precision == "quarter":
+        return f"{iso[:4]}-Q{(int(iso[5:7]) + 2) // 3}"
+    return iso[:4]
+
+
+def number_cell(value: float | None) -> str:
+    """An exact number with no float noise: 230.0 → `230`, 1.5 → `1.5`, None → blank."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)

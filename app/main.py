@@ -12,7 +12,17 @@ from starlette.responses import RedirectResponse, Response
 
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.web import accounts, deals, directory, entry, pages, records, timeline
+from app.web import (
+    accounts,
+    deals,
+    directory,
+    entry,
+    export,
+    imports,
+    pages,
+    records,
+    timeline,
+)
 from app.web.render import is_htmx
 from app.web.security import (
     SecurityHeaders,
@@ -71,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     # entry before deals and records before directory: /deals/new, /organizations/new and
     # /hardware/new must not be read as an id or a slug.
-    for module in (pages, entry, deals, records, directory, accounts, timeline):
+    modules = (pages, entry, export, deals, records, directory, accounts, timeline, imports)
+    for module in modules:
         app.include_router(module.router)
     return app

@@ -130,7 +130,7 @@ def find_hardware(session: Session, name: str) -> Hardware | None:
     return session.scalars(stmt).first()
 
 
-def _unique_slug(session: Session, model: type[Organization] | type[Hardware], name: str) -> str:
+def unique_slug(session: Session, model: type[Organization] | type[Hardware], name: str) -> str:
     base = slugify(name)
     slug, n = base, 2
     while session.scalar(select(model.id).where(model.slug == slug)) is not None:
@@ -149,7 +149,7 @@ def _resolve(
         found = find_organization(session, name) or created.get(name.lower())
         if found is None and create_missing:
             found = Organization(
-                name=name, slug=_unique_slug(session, Organization, name), kind=OrgKind.OTHER
+                name=name, slug=unique_slug(session, Organization, name), kind=OrgKind.OTHER
             )
             session.add(found)
             created[name.lower()] = found
@@ -190,7 +190,7 @@ def _hardware(
         return None
     hw = Hardware(
         name=line.name,
-        slug=_unique_slug(session, Hardware, line.name),
+        slug=unique_slug(session, Hardware, line.name),
         vendor=vendor,
         type=hardware_type,
         in_house=vendor.kind in (OrgKind.HYPERSCALER, OrgKind.AI_LAB),
@@ -199,7 +199,9 @@ def _hardware(
     return hw
 
 
-def _apply(deal: Deal, deal_in: DealInput, orgs: list[Organization], hws: list[Hardware]) -> None:
+def apply_input(
+    deal: Deal, deal_in: DealInput, orgs: list[Organization], hws: list[Hardware]
+) -> None:
     for name in (
         "title", "summary", "value_usd", "value_qualifier", "capacity_mw", "capacity_qualifier",
         "chips", "chips_qualifier", "announced", "term_start", "term_end", "region",
@@ -277,7 +279,7 @@ def create_deal(
         relation = (kind, target)
     assert new_in.source is not None and new_in.status_on is not None
     deal = Deal(status=new_in.status, created_by_id=user.id, updated_by_id=user.id)
-    _apply(deal, new_in.deal, orgs, hws)
+    apply_input(deal, new_in.deal, orgs, hws)
     source = _source(new_in.source, user)
     deal.sources.append(source)
     if new_in.relay is not None:
@@ -311,7 +313,7 @@ def update_deal(
     if errors:
         session.rollback()
         raise ValidationFailed(errors)
-    _apply(deal, deal_in, orgs, hws)
+    apply_input(deal, deal_in, orgs, hws)
     deal.updated_by_id = user.id
     deal.updated_at = utcnow()  # a change to parts alone must still bump the version
     try:

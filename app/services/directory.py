@@ -15,8 +15,8 @@ from app.schemas import FormErrors, HardwareRecordInput, OrganizationInput
 from app.services.deals import (
     StaleEdit,
     ValidationFailed,
-    _unique_slug,
     find_organization,
+    unique_slug,
 )
 
 
@@ -93,7 +93,7 @@ def save_organization(
     _check_organization_names(session, data, current)
     if current is not None and version != current.version:
         raise StaleEdit()
-    org = current or Organization(slug=_unique_slug(session, Organization, data.name))
+    org = current or Organization(slug=unique_slug(session, Organization, data.name))
     org.name, org.kind, org.country, org.website = data.name, data.kind, data.country, data.website
     _set_aliases(org, data.aliases)
     if current is not None:
@@ -130,7 +130,7 @@ def save_hardware(
         raise ValidationFailed(errors, existing)
     if current is not None and version != current.version:
         raise StaleEdit()
-    hardware = current or Hardware(slug=_unique_slug(session, Hardware, data.name))
+    hardware = current or Hardware(slug=unique_slug(session, Hardware, data.name))
     hardware.name, hardware.type, hardware.family = data.name, data.type, data.family
     hardware.in_house = data.in_house
     hardware.vendor = vendor

@@ -19,6 +19,11 @@ class TableView:
         query = urlencode(pairs)
         return f"{self.base_path}?{query}" if query else self.base_path
 
+    def data_url(self, base: object) -> str:
+        """This view on another path (its CSV export or feed): every filter, no paging."""
+        query = self.filters.query_string(paging=False)
+        return f"{base}?{query}" if query else str(base)
+
     def sort_url(self, key: str) -> str:
         return self.url(self.filters.sorted_by(key))
 

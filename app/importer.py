@@ -1,0 +1,428 @@
+"""Importing deals from the CSV that /deals.csv writes: all or nothing.
+
+Every row goes through the same rules as the entry form (app/schemas.py parses it as if it had
+been typed), names are matched like entry matches them (name, slug or alias), and the whole
+file is written in one transaction — or, when any row has a problem, not at all. A row whose
+`id` names an existing deal updates it (checked against its `version` when the file has that
+column); any other row creates a deal.
+"""
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from app.csvformat import (
+    COLUMNS,
+    CellError,
+    SourceCell,
+    parse_hardware,
+    parse_parties,
+    parse_sources,
+    split_list,
+    unneutralise,
+)
+from app.dates import PartialDate, Precision
+from app.models import Deal, Hardware, Organization, Source, StatusEvent, User
+from app.schemas import FormErrors, parse_deal_form, parse_source
+from app.search import refresh_search
+from app.services import deals as deal_service
+from app.vocabulary import HardwareType, OrgKind, Status, label, values
+
+REQUIRED_COLUMNS = ("title", "status", "deal_types", "parties", "first_reported_on", "sources")
+# Read from the file; `url` and `hardware_types` are derived on export (types only help to
+# create unknown hardware), `version` is an optional extra that guards updates.
+KNOWN_COLUMNS = (*COLUMNS, "version")
+UNKNOWN_VENDOR = "Unknown vendor"
+# Where the form's error keys point in the file.
+_COLUMN_OF = {
+    "deal_type": "deal_types",
+    "parties": "parties",
+    "value_qualifier": "value_qualifier",
+    "capacity_qualifier": "capacity_mw",
+    "chips_qualifier": "chips",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the line in the file (the header is line 1)
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row else "header"
+        return (
+            f"{where}, {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+        )
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    row: int
+    action: str  # "create" or "update"
+    title: str
+    deal_id: int | None = None
+
+
+@dataclass
+class ImportReport:
+    rows: list[PlannedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    new_organizations: list[str] = field(default_factory=list)
+    new_hardware: list[str] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def created(self) -> int:
+        return sum(r.action == "create" for r in self.rows)
+
+    @property
+    def updated(self) -> int:
+        return sum(r.action == "update" for r in self.rows)
+
+
+class _Names:
+    """Organizations and hardware found or about to be created, by lower-cased name."""
+
+    def __init__(self, session: Session, report: ImportReport, create_missing: bool) -> None:
+        self.session = session
+        self.report = report
+        self.create_missing = create_missing
+        self.organizations: dict[str, Organization | None] = {}
+        self.hardware: dict[str, Hardware | None] = {}
+        self.hardware_types: dict[str, str] = {}  # for models the file creates
+
+    def organization(self, name: str) -> Organization | None:
+        key = name.strip().lower()
+        if key not in self.organizations:
+            found = deal_service.find_organization(self.session, name)
+            if found is None:
+                self.report.new_organizations.append(name.strip())
+                if self.create_missing:
+                    found = Organization(
+                        name=name.strip(),
+                        slug=deal_service.unique_slug(self.session, Organization, name),
+                        kind=OrgKind.OTHER,
+                    )
+                    self.session.add(found)
+                    self.session.flush()
+            self.organizations[key] = found
+        return self.organizations[key]
+
+    def hardware_model(self, name: str, hardware_type: str, vendor: str) -> Hardware | None:
+        key = name.strip().lower()
+        if key not in self.hardware:
+            found = deal_service.find_hardware(self.session, name)
+            if found is None:
+                self.report.new_hardware.append(name.strip())
+                maker = self.organization(vendor) if self.create_missing else None
+                if maker is not None:
+                    found = Hardware(
+                        name=name.strip(),
+                        slug=deal_service.unique_slug(self.session, Hardware, name),
+                        type=hardware_type,
+                        vendor=maker,
+                        in_house=maker.kind in (OrgKind.HYPERSCALER, OrgKind.AI_LAB),
+                    )
+                    self.session.add(found)
+                    self.session.flush()
+            self.hardware[key] = found
+        return self.hardware[key]
+
+
+def _form(row: dict[str, str]) -> FormData:
+    """The row as the entry form would have posted it."""
+    single = ("title", "value_usd", "value_qualifier", "capacity_mw", "chips",
+              "first_reported_on", "announced_on", "region")  # fmt: skip
+    pairs: list[tuple[str, str | UploadFile]] = [(name, row.get(name, "")) for name in single]
+    pairs.append(("confidence", row.get("confidence") or "medium"))
+    pairs += [("deal_type", t) for t in split_list(row.get("deal_types", ""))]
+    for party in parse_parties(row.get("parties", "")):
+        for role in party.roles:
+            pairs += [("party_organization", party.organization), ("party_role", role)]
+    for line in parse_hardware(row.get("hardware", "")):
+        pairs += [("hardware_name", line.hardware), ("hardware_chips", str(line.chips or ""))]
+    return FormData(pairs)
+
+
+def infer_hardware_types(rows: list[dict[str, str]]) -> dict[str, str]:
+    """The type of each hardware model the file names, as far as its rows tell.
+
+    `hardware_types` lists a deal's types once each, so `H100; Grace (cpu)` lines with
+    `gpu; cpu` pin both models, while `H100; B200; Grace` with `gpu; cpu` pins only what other
+    rows settle: a model whose row leaves it the one type not yet accounted for takes it.
+    """
+    deals = []
+    for row in rows:
+        try:
+            names = [line.hardware.lower() for line in parse_hardware(row.get("hardware", ""))]
+        except CellError:
+            continue
+        deals.append((names, split_list(row.get("hardware_types", ""))))
+    known: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for names, types in deals:
+            if not names or not types:
+                continue
+            if len(types) == len(names) or len(types) == 1:
+                matched = types if len(types) == len(names) else types * len(names)
+                pairs = zip(names, matched, strict=True)
+                found = {n: t for n, t in pairs if n not in known}
+            else:
+                open_names = [n for n in names if n not in known]
+                left = [t for t in types if t not in {known[n] for n in names if n in known}]
+                # One type left over: the open models take it (which reproduces the cell).
+                found = {n: left[0] for n in open_names} if len(left) == 1 else {}
+            if found:
+                known.update(found)
+                changed = True
+    return known
+
+
+def _vendor_of(row_parties: list[tuple[str, str]]) -> str:
+    """The hardware's maker if the deal names one (designer, supplier), else a placeholder."""
+    for wanted in ("designer", "supplier"):
+        for organization, role in row_parties:
+            if role == wanted:
+                return organization
+    return UNKNOWN_VENDOR
+
+
+def _sources(
+    cells: list[SourceCell], problem: Callable[[str], None], user: User | None
+) -> list[Source]:
+    """Sources checked by the entry rules (http(s) links, bounded lengths), relays resolved."""
+    sources: list[Source] = []
+    for cell in cells:
+        errors = FormErrors()
+        form = FormData(
+            [
+                ("s_publisher", cell.publisher),
+                ("s_url", cell.url or ""),
+                ("s_tier", cell.tier),
+                ("s_published_on", str(cell.published or "")),
+            ]  # fmt: skip
+        )
+        checked = parse_source(form, "s", errors)
+        for messages in errors.values():
+            problem(f"{cell.publisher}: {' '.join(messages)}")
+        if checked is not None and not errors:
+            sources.append(
+                Source(
+                    publisher=checked.publisher,
+                    tier=checked.tier,
+                    url=checked.url,
+                    published=checked.published,
+                    created_by_id=user.id if user else None,
+                )
+            )
+    if len(sources) == len(cells):
+        for cell, source in zip(cells, sources, strict=True):
+            if cell.relays:
+                target = next((s for s in sources if cell.relays in (s.url, s.publisher)), None)
+                if target is None:
+                    problem(f"{cell.publisher} relays '{cell.relays}', which is not listed")
+                source.relays = target
+    return sources
+
+
+def import_csv(
+    session: Session,
+    text: str,
+    user: User | None = None,
+    *,
+    create_missing: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Check every row; write them all in one transaction, or nothing if any has a problem
+    (or if `dry_run`). The report lists what would be (or was) done and every problem."""
+    report = ImportReport()
+    session.info["user_id"] = user.id if user else None
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    for column in missing:
+        report.problems.append(Problem(0, column, "this required column is missing"))
+    report.ignored_columns = [c for c in header if c and c not in KNOWN_COLUMNS]
+    if missing:
+        return report
+    names = _Names(session, report, create_missing)
+    rows = [
+        (line, {k.strip(): unneutralise((v or "").strip()) for k, v in raw.items() if k})
+        for line, raw in enumerate(reader, start=2)
+    ]
+    names.hardware_types = infer_hardware_types([r for _, r in rows])
+    # Only deals that existed before this file can be updated by it (an id from another
+    # database must not hit a deal this very import created).
+    ids = {int(r["id"]) for _, r in rows if r.get("id", "").isdigit()}
+    existing = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids)))) if ids else set()
+    deals: list[Deal] = []
+    try:
+        for line, row in rows:
+            deal = _import_row(
+                session, row, line, report, names, user, today or date.today(), existing
+            )
+            if deal is not None:
+                deals.append(deal)
+            if progress is not None:
+                progress(1)
+        if report.problems or dry_run:
+            session.rollback()
+            return report
+        session.flush()
+        for deal in deals:
+            refresh_search(session, deal)
+        session.commit()
+        report.written = True
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+def _import_row(
+    session: Session,
+    row: dict[str, str],
+    line: int,
+    report: ImportReport,
+    names: _Names,
+    user: User | None,
+    today: date,
+    existing_ids: set[int],
+) -> Deal | None:
+    def problem(column: str) -> Callable[[str], None]:
+        return lambda reason: report.problems.append(Problem(line, column, reason))
+
+    before = len(report.problems)
+    try:
+        form = _form(row)
+    except CellError as exc:
+        problem("parties" if "role" in str(exc) else "hardware")(str(exc))
+        return None
+    deal_in, errors = parse_deal_form(form)
+    for key, messages in errors.items():
+        column = _COLUMN_OF.get(key) or key.partition("-")[0].replace("party", "parties")
+        for message in messages:
+            problem(column)(message)
+    status = row.get("status", "")
+    if status not in values(Status):
+        problem("status")(
+            f"'{status}' is not one of {', '.join(label(s) for s in values(Status))}"
+            if status
+            else "a status is needed"
+        )
+    try:
+        cells = parse_sources(row.get("sources", ""))
+    except CellError as exc:
+        problem("sources")(str(exc))
+        cells = []
+    if not cells and "sources" not in {p.column for p in report.problems[before:]}:
+        problem("sources")("at least one source is needed: 'Publisher (tier, date) <url>'")
+
+    organizations = [names.organization(p.organization) for p in deal_in.parties]
+    unknown = {p.organization: None for p, o in zip(deal_in.parties, organizations, strict=True)
+               if o is None and not names.create_missing}  # fmt: skip
+    for name in unknown:
+        problem("parties")(f"'{name}' is not a known organization")
+    party_roles = [(p.organization, p.role) for p in deal_in.parties]
+    hardware: list[Hardware | None] = []
+    for hw_in in deal_in.hardware:
+        hardware_type = names.hardware_types.get(hw_in.name.lower(), HardwareType.OTHER.value)
+        found_hw = names.hardware_model(hw_in.name, hardware_type, _vendor_of(party_roles))
+        if found_hw is None and not names.create_missing:
+            problem("hardware")(f"'{hw_in.name}' is not a known hardware model")
+        hardware.append(found_hw)
+
+    existing: Deal | None = None
+    raw_id = row.get("id", "")
+    if raw_id and not raw_id.isdigit():
+        problem("id")(f"'{raw_id}' is not a deal id — leave it blank to create a deal")
+    elif raw_id and int(raw_id) in existing_ids:
+        existing = session.get(Deal, int(raw_id))
+        version = row.get("version", "")
+        if existing is not None and existing.deleted_at is not None:
+            problem("id")(f"deal {raw_id} is deleted; restore it first or leave the id blank")
+        elif existing is not None and version and version != str(existing.version):
+            problem("version")(
+                f"deal {raw_id} has changed since this file was made (version {existing.version}"
+                f" now, {version} in the file) — export it again"
+            )
+    sources = _sources(cells, problem("sources"), user)
+    if len(report.problems) > before:
+        return None
+    orgs = [o for o in organizations if o is not None]
+    hws = [h for h in hardware if h is not None]
+    user_id = user.id if user else None
+    assert deal_in.first_reported is not None
+    if existing is None:
+        deal = Deal(status=status, created_by_id=user_id, updated_by_id=user_id)
+        deal_service.apply_input(deal, deal_in, orgs, hws)
+        deal.sources = sources
+        deal.status_events.append(
+            StatusEvent(
+                status=status,
+                effective=deal_in.first_reported,
+                source=sources[0],
+                recorded_by_id=user_id,
+            )
+        )
+        session.add(deal)
+        report.rows.append(PlannedRow(line, "create", deal.title))
+    else:
+        deal = existing
+        deal_service.apply_input(deal, deal_in, orgs, hws)
+        deal.updated_by_id = user_id
+        _add_new_sources(deal, sources)
+        if status != deal.status:
+            deal.status_events.append(
+                StatusEvent(
+                    status=status,
+                    effective=PartialDate(today, Precision.DAY),
+                    note="recorded by a CSV import",
+                    recorded_by_id=user_id,
+                )
+            )
+        report.rows.append(PlannedRow(line, "update", deal.title, deal.id))
+    deal.refresh_status()
+    return deal
+
+
+def _add_new_sources(deal: Deal, sources: list[Source]) -> None:
+    """Add the sources the deal does not list yet (same publisher and link); a relay of one it
+    lists points at the listed one."""
+    listed = {(s.publisher, s.url): s for s in deal.sources}
+    for source in sources:
+        target = source.relays
+        source.relays = None
+        if (source.publisher, source.url) in listed:
+            continue
+        if target is not None:
+            source.relays = listed.get((target.publisher, target.url), target)
+        deal.sources.append(source)
+        listed[(source.publisher, source.url)] = source
+
+
+def read_text(data: bytes) -> str:
+    """An uploaded file as text: UTF-8 (with or without a BOM); a clear error otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CellError(
+            f"the file is not UTF-8 text (byte {exc.start} cannot be read) — save it as "
+            "'CSV UTF-8' and try again"
+        ) from None

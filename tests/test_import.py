@@ -1,0 +1,245 @@
+"""CSV import on both databases: the round trip export → import into an empty database →
+export is exact; one bad row imports nothing and names its row and column; a dry run writes
+nothing; unknown names are created only when asked; updates by id are version-checked."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import StaticPool, func, select
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.db import Base, make_engine
+from app.export import export_csv
+from app.filters import DealFilters
+from app.importer import import_csv
+from app.models import AuditEvent, Deal, Hardware, Organization
+from app.queries.deals import resolve_filters
+from tests.databases import throwaway_postgres
+
+DEALS = str(Path(sys.executable).parent / "deals")
+
+
+def export_text(session: Session) -> str:
+    rf = resolve_filters(session, DealFilters(sort="title"))
+    return b"".join(export_csv(session, rf, "http://testserver/deals/")).decode()
+
+
+def rows_of(text: str, *drop: str) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    for row in rows:
+        for name in drop:
+            row.pop(name)
+    return rows
+
+
+def deals_in(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Deal)) or 0
+
+
+@pytest.fixture
+def empty(db_name: str) -> Iterator[Session]:
+    """Another, empty database of the same kind as the test's."""
+    if db_name == "sqlite":
+        engine = make_engine("sqlite://", poolclass=StaticPool)
+        Base.metadata.create_all(engine)
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+        engine.dispose()
+        return
+    with throwaway_postgres("cdt_import") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+        engine.dispose()
+
+
+def test_export_import_export_is_exact(demo: Session, empty: Session) -> None:
+    first = export_text(demo)
+    refused = import_csv(empty, first)  # nothing known yet, and not asked to create
+    assert not refused.ok and not refused.written and deals_in(empty) == 0
+    assert "Microsoft" in refused.new_organizations and "Maia 200" in refused.new_hardware
+
+    report = import_csv(empty, first, create_missing=True)
+    assert report.ok and report.written, report.problems[:3]
+    assert report.created == 58 and report.updated == 0
+    second = export_text(empty)
+    assert rows_of(second, "id", "url") == rows_of(first, "id", "url")
+    # Every deal was audited as created, in the same transaction.
+    created = empty.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.entity_type == "deal", AuditEvent.action == "create")
+    )
+    assert created == 58
+
+
+def bad_file(demo: Session) -> tuple[str, int]:
+    rows = rows_of(export_text(demo))
+    rows[3]["first_reported_on"] = "2026-13"
+    rows[5]["sources"] = "Somebody (original) <javascript:alert(1)>"
+    for row in rows:
+        row["id"] = ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue(), len(rows)
+
+
+def test_one_bad_row_imports_nothing_and_names_row_and_column(demo: Session) -> None:
+    before = deals_in(demo)
+    text, _ = bad_file(demo)
+    report = import_csv(demo, text)
+    assert not report.written and deals_in(demo) == before
+    problems = {(p.row, p.column) for p in report.problems}
+    assert (5, "first_reported_on") in problems  # data row 4 is line 5 of the file
+    assert (7, "sources") in problems
+    assert any("only http:// and https://" in p.reason for p in report.problems)
+
+
+def test_a_dry_run_writes_nothing(demo: Session) -> None:
+    rows = rows_of(export_text(demo))
+    for row in rows:
+        row["id"] = ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    before = deals_in(demo)
+    report = import_csv(demo, buffer.getvalue(), dry_run=True)
+    assert report.ok and report.created == len(rows) and not report.written
+    assert deals_in(demo) == before
+
+
+def test_columns_missing_and_extra_are_reported(demo: Session) -> None:
+    report = import_csv(demo, "title,status,colour\r\nA,rumored,blue\r\n")
+    assert {p.column for p in report.problems} == {
+        "deal_types",
+        "parties",
+        "first_reported_on",
+        "sources",
+    }
+    assert report.ignored_columns == ["colour"]
+
+
+NEW_ROW = (
+    "title,status,confidence,deal_types,parties,hardware,hardware_types,first_reported_on,"
+    "sources,notes\r\n"
+    '"=HYPERLINK(""http://x"",""y"")",rumored,low,cloud_capacity,'
+    '"Crusoe (provider); Anthropic (customer)",Maia 300,custom_accelerator,2026-Q3,'
+    '"Odaily (relay, 2026-07) <https://example.org/o> relays <https://example.org/i>\n'
+    'The Information (original, 2026-07-02) <https://example.org/i>",extra\r\n'
+)
+
+
+def test_unknown_names_are_created_only_when_asked(demo: Session) -> None:
+    refused = import_csv(demo, NEW_ROW)
+    assert [str(p) for p in refused.problems] == [
+        "row 2, parties: 'Crusoe' is not a known organization",
+        "row 2, hardware: 'Maia 300' is not a known hardware model",
+    ]
+    report = import_csv(demo, NEW_ROW, create_missing=True)
+    assert report.written, report.problems
+    deal = demo.scalars(select(Deal).order_by(Deal.id.desc())).first()
+    assert deal is not None
+    assert deal.title == '=HYPERLINK("http://x","y")'  # stored as typed; neutralised on export
+    assert str(deal.first_reported) == "2026-Q3" and deal.status == "rumored"
+    relay = next(s for s in deal.sources if s.tier == "relay")
+    assert relay.relays is not None and relay.relays.publisher == "The Information"
+    hardware = demo.scalars(select(Hardware).where(Hardware.name == "Maia 300")).one()
+    assert hardware.type == "custom_accelerator"
+    assert hardware.vendor.name == "Unknown vendor"  # the deal names no designer or supplier
+    crusoe = demo.scalars(select(Organization).where(Organization.name == "Crusoe")).one()
+    assert crusoe.kind == "other"
+    exported = rows_of(export_text(demo))
+    assert any(r["title"].startswith("'=HYPERLINK") for r in exported)
+
+
+def test_a_row_with_an_id_updates_that_deal_checked_by_version(demo: Session) -> None:
+    deal = demo.scalars(select(Deal).where(Deal.deleted_at.is_(None)).order_by(Deal.id)).first()
+    assert deal is not None
+    row = next(r for r in rows_of(export_text(demo)) if r["id"] == str(deal.id))
+    row["region"] = "Mars"
+    header = [*row, "version"]
+
+    def file_with(version: int) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerow({**row, "version": str(version)})
+        return buffer.getvalue()
+
+    stale = import_csv(demo, file_with(deal.version - 1 if deal.version > 1 else 99))
+    assert [p.column for p in stale.problems] == ["version"]
+    demo.refresh(deal)
+    assert deal.region != "Mars"
+    report = import_csv(demo, file_with(deal.version))
+    assert report.written and report.updated == 1 and report.created == 0
+    demo.refresh(deal)
+    assert deal.region == "Mars"
+
+
+def test_the_import_page_previews_then_imports(analyst: TestClient, demo: Session) -> None:
+    before = deals_in(demo)
+    preview = analyst.post(
+        "/import",
+        files={"file": ("new.csv", NEW_ROW.encode(), "text/csv")},
+        data={"create_missing": "1"},
+    )
+    assert preview.status_code == 200
+    page = BeautifulSoup(preview.text, "html.parser")
+    assert "Ready: 1 new and 0 updated" in page.select_one("#report-heading").text
+    assert "Crusoe" in page.text and deals_in(demo) == before
+    text = page.select_one("textarea[name=csv_text]").text
+    done = analyst.post(
+        "/import",
+        data={"csv_text": text, "create_missing": "1", "confirm": "1"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and deals_in(demo) == before + 1
+    assert "Imported 1 new and 0 updated deals" in analyst.get(done.headers["location"]).text
+
+    bad = analyst.post("/import", files={"file": ("bad.csv", bad_file(demo)[0].encode())})
+    assert bad.status_code == 422
+    problems = BeautifulSoup(bad.text, "html.parser").select(".import-problems tbody tr")
+    assert any("first_reported_on" in row.text and "5" in row.text for row in problems)
+    assert deals_in(demo) == before + 1
+
+
+def test_importing_needs_an_analyst(demo_client: TestClient) -> None:
+    assert demo_client.get("/import", follow_redirects=False).status_code == 303
+
+
+def test_the_command_line_checks_then_imports(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'import.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "import-test-" + "x" * 24}
+
+    def deals(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([DEALS, *args], capture_output=True, text=True, env=env, timeout=120)
+
+    assert deals("db", "upgrade").returncode == 0
+    path = tmp_path / "new.csv"
+    path.write_text(NEW_ROW, encoding="utf-8")
+    refused = deals("import", str(path))
+    assert refused.returncode == 1
+    assert "row 2, parties: 'Crusoe' is not a known organization" in refused.stderr
+    dry = deals("import", str(path), "--create-missing", "--dry-run")
+    assert dry.returncode == 0 and "Dry run: would import 1 new" in dry.stderr
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert deals_in(session) == 0
+    done = deals("import", str(path), "--create-missing")
+    assert done.returncode == 0 and "Imported 1 new" in done.stderr, done.stderr
+    with Session(engine) as session:
+        assert deals_in(session) == 1
+    engine.dispose()
