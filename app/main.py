@@ -21,6 +21,7 @@ from app.web import (
     imports,
     pages,
     records,
+    sources,
     timeline,
 )
 from app.web.render import is_htmx
@@ -81,7 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     # entry before deals and records before directory: /deals/new, /organizations/new and
     # /hardware/new must not be read as an id or a slug.
-    modules = (pages, entry, export, deals, records, directory, accounts, timeline, imports)
-    for module in modules:
+    routers = (
+        pages,
+        entry,
+        export,
+        deals,
+        records,
+        directory,
+        sources,
+        accounts,
+        timeline,
+        imports,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

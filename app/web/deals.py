@@ -9,6 +9,7 @@ from app.filters import DealFilters, FilterError
 from app.queries.audit import deal_history
 from app.queries.deals import ResolvedFilters, get_deal, list_deals, resolve_filters
 from app.queries.facets import deal_facets, filter_chips
+from app.queries.sources import track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.vocabulary import UserRole
 from app.web.forms import redirect_after_post
@@ -67,8 +68,11 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
     deal = get_deal(session, deal_id, include_deleted=is_admin)
     if deal is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
+    records = track_records(session, {source.publisher for source in deal.sources})
     return render(
-        request, "deals/detail.html", {"deal": deal, "history": deal_history(session, deal_id)}
+        request,
+        "deals/detail.html",
+        {"deal": deal, "history": deal_history(session, deal_id), "source_records": records},
     )
 
 

@@ -11,6 +11,8 @@ from starlette.responses import Response
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries.directory import latest_status_events, overview_counts
+from app.queries.overview import deal_outcomes, hardware_by_quarter, provider_totals
+from app.web.charts import hardware_chart
 from app.web.render import render, templates
 
 router = APIRouter()
@@ -18,10 +20,19 @@ router = APIRouter()
 
 @router.get("/", name="home")
 def home(request: Request, session: SessionDep) -> Response:
+    """Every figure links to the /deals table it counts (see app/queries/overview.py)."""
+    by_quarter = hardware_by_quarter(session)
     return render(
         request,
         "home.html",
-        {"counts": overview_counts(session), "events": latest_status_events(session)},
+        {
+            "counts": overview_counts(session),
+            "events": latest_status_events(session),
+            "by_quarter": by_quarter,
+            "chart": hardware_chart(by_quarter),
+            "outcomes": deal_outcomes(session),
+            "providers": provider_totals(session),
+        },
     )
 
 

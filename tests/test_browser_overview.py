@@ -1,0 +1,69 @@
+"""In a real Chromium: the overview is accessible, and a chart bar leads to its table."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.live import CHROMIUM_ARGS, chromium_path, live_server
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = tmp_path_factory.mktemp("browser-overview") / "overview.sqlite3"
+    with live_server(f"sqlite:///{database}") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_overview_chart_bar_opens_its_table(page: Page, base_url: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{base_url}/")
+    chart = page.get_by_role("group", name="Deals per quarter by hardware type")
+    expect(chart).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+
+    bar = page.locator("svg a.chart-link[href*='hardware_type=tpu']").last
+    label = bar.get_attribute("aria-label") or ""
+    match = re.search(r"TPU, (Q\d) (\d{4}): (\d+) deals?", label)
+    assert match, label
+    quarter, year, claimed = match[1], match[2], int(match[3])
+    bar.click()
+    expect(page).to_have_url(
+        re.compile(rf"/deals\?hardware_type=tpu&reported_from={year}-{quarter}&reported_to=")
+    )
+    expect(page.locator("#deal-table tbody tr")).to_have_count(claimed)
+    expect(page.locator(".table-count")).to_contain_text(f"of {claimed} deal")
+    expect(page.locator(".chips")).to_contain_text("TPU")

@@ -1,0 +1,264 @@
+"""The overview: every figure is the size of the filtered table it links to, on both databases."""
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.dates import PartialDate
+from app.filters import DealFilters
+from app.models import Deal, Hardware, StatusEvent
+from app.queries.deals import list_deals, resolve_filters
+from app.queries.overview import deal_outcomes, hardware_by_quarter, provider_totals
+from tests.conftest import StatementCounter
+from tests.factories import make_deal, make_hardware, make_organization
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def table_total(session: Session, href: str) -> int:
+    """How many deals the /deals table at `href` lists, through the table's own query."""
+    parts = urlsplit(href)
+    assert parts.path == "/deals", href
+    rf = resolve_filters(session, DealFilters.from_query(parse_qsl(parts.query)))
+    return list_deals(session, rf).total
+
+
+def linked_figures(html: str) -> list[tuple[str, int]]:
+    """Every (link to the deals table, number it claims) on the overview."""
+    page = soup(html)
+    main = page.select_one("main")
+    assert isinstance(main, Tag)
+    figures: list[tuple[str, int]] = []
+    for link in main.select("a[href]"):
+        href = str(link["href"])
+        if urlsplit(href).path != "/deals" or not urlsplit(href).query:
+            continue
+        # A chart link says "GPU, Q1 2026: 4 deals" in its label; a text link starts with it.
+        label = link.get("aria-label")
+        if label:
+            figures.append((href, int(re.findall(r"\d+", str(label))[-1])))
+        elif number := re.match(r"\d+", link.get_text(strip=True)):
+            figures.append((href, int(number.group())))
+        # (else a status badge or a provider's name: a link beside its figure)
+    return figures
+
+
+def delete(session: Session, deal: Deal) -> None:
+    deal.deleted_at = datetime.now(UTC)
+    session.flush()
+
+
+def add_event(session: Session, deal: Deal, status: str, when: str) -> None:
+    deal.status_events.append(StatusEvent(status=status, effective=PartialDate.parse(when)))
+    deal.refresh_status()
+    session.flush()
+
+
+def test_every_demo_figure_equals_its_table(demo_client: TestClient, demo: Session) -> None:
+    html = demo_client.get("/").text
+    figures = linked_figures(html)
+    kinds = {
+        "status": [h for h, _ in figures if "status=" in h and "reported_from" not in h],
+        "segment": [h for h, _ in figures if "hardware_type=" in h],
+        "quarter": [h for h, _ in figures if "reported_from=" in h and "hardware_type" not in h],
+        "provider": [h for h, _ in figures if "provider=" in h],
+    }
+    assert all(kinds.values()), kinds
+    for href, claimed in figures:
+        assert table_total(demo, href) == claimed, href
+    # And once through the page itself, as a reader would.
+    href, claimed = next((h, n) for h, n in figures if "hardware_type=tpu" in h)
+    table = soup(demo_client.get(href).text)
+    assert len(table.select("#deal-table tbody tr")) == claimed
+
+
+def test_demo_chart_and_figures(demo_client: TestClient, demo: Session) -> None:
+    page = soup(demo_client.get("/").text)
+    svg = page.select_one("svg[role=group]")
+    assert svg is not None and svg["aria-labelledby"] == "hw-chart-title"
+    assert svg.select_one("title") is not None and svg.select_one("desc") is not None
+    segments = svg.select("a.chart-link")
+    assert any("hardware_type=custom_accelerator" in str(a["href"]) for a in segments)
+    other = next(a for a in segments if "hardware_type=wafer_scale" in str(a["href"]))
+    assert re.search(
+        r"hardware_type=wafer_scale&hardware_type=lpu&hardware_type=npu", other["href"]
+    )
+    # "Other in-house" is the custom_accelerator type: in the data, all of it is in-house.
+    customs = demo.scalars(select(Hardware).where(Hardware.type == "custom_accelerator")).all()
+    assert customs and all(hw.in_house for hw in customs)
+    legend = [li.get_text(strip=True) for li in page.select(".chart-legend li")]
+    assert legend[:4] == ["GPU", "TPU", "Trainium", "Other in-house"]
+    assert "Unspecified" in legend
+    rows = page.select(".chart-table tbody tr")
+    assert len(rows) == 12 and rows[0].th.get_text() == "Q2 2026"
+    # The median and the rumors: 29 deals now confirmed or completed, 10 first heard as rumors.
+    confirmed = page.select_one("a.confirmed-deals")
+    assert confirmed is not None and confirmed.get_text().startswith("29 deals")
+    assert table_total(demo, str(confirmed["href"])) == 29
+    shares = page.select_one(".shares")
+    assert shares is not None and "30% denied or cancelled (3)" in shares.get_text(" ", strip=True)
+    assert len(page.select(".rumor-deals li")) == 10
+    # Latest changes: dates at their precision, a badge, the deal, and the way to the timeline.
+    events = page.select(".events li")
+    assert len(events) == 10
+    assert all(li.select_one(".badge") and li.select_one("a[href^='http']") for li in events)
+    assert events[2].select_one("time").get_text() == "May 2026"
+    assert "2026-05-01" not in str(page)
+    assert page.select_one("a[href='/timeline']") is not None
+
+
+def test_hardware_by_quarter_on_hand_made_deals(client: TestClient, session: Session) -> None:
+    gpu = make_hardware(session, "GPU One", type="gpu")
+    tpu = make_hardware(session, "TPU One", type="tpu", in_house=True)
+    trn = make_hardware(session, "Trn One", type="trainium", in_house=True)
+    maia = make_hardware(session, "Maia One", type="custom_accelerator", in_house=True)
+    wse = make_hardware(session, "WSE One", type="wafer_scale")
+    cpu = make_hardware(session, "CPU One", type="cpu")
+
+    def deal(when: str, *hardware: object) -> Deal:
+        return make_deal(session, first_reported=PartialDate.parse(when), hardware=list(hardware))
+
+    deal("2025-05", tpu)
+    deal("2025-11", wse)
+    deal("2025-12-31", cpu, gpu)
+    deal("2026-01-15", gpu)
+    deal("2026-02", gpu, tpu)
+    deal("2026-Q1")  # no hardware: unspecified
+    deal("2026-04-02", trn, maia)
+    delete(session, deal("2026-01-10", gpu))
+
+    data = hardware_by_quarter(session)
+    got = {
+        str(row.quarter): (row.deals, {k: n for k, n in row.by_group.items() if n})
+        for row in data.quarters
+    }
+    assert got == {
+        "2025-Q2": (1, {"tpu": 1}),
+        "2025-Q3": (0, {}),
+        "2025-Q4": (2, {"accelerator": 1, "cpu_other": 1, "gpu": 1}),
+        "2026-Q1": (3, {"gpu": 2, "tpu": 1, "unspecified": 1}),
+        "2026-Q2": (1, {"trainium": 1, "in_house": 1}),
+    }
+    assert data.earlier_deals == 0
+    capped = hardware_by_quarter(session, max_quarters=2)
+    assert [str(r.quarter) for r in capped.quarters] == ["2026-Q1", "2026-Q2"]
+    assert capped.earlier_deals == 3 and str(capped.earlier_to) == "2025-Q4"
+
+    html = client.get("/").text
+    figures = linked_figures(html)
+    assert ("/deals?hardware_type=gpu&reported_from=2026-Q1&reported_to=2026-Q1", 2) in figures
+    for href, claimed in figures:
+        assert table_total(session, href) == claimed, href
+    # "Unspecified" has no table filter: its segment is drawn but is not a link.
+    rects = soup(html).select("rect.hw-unspecified")
+    assert len(rects) == 1 and rects[0].parent.name != "a"
+
+
+def test_median_and_rumor_shares_on_known_histories(client: TestClient, session: Session) -> None:
+    def deal(title: str, status: str, when: str) -> Deal:
+        return make_deal(session, title, status=status, first_reported=PartialDate.parse(when))
+
+    d1 = deal("D1", "rumored", "2026-01-01")
+    add_event(session, d1, "confirmed", "2026-01-31")  # 30 days
+    d2 = deal("D2", "in_talks", "2026-02-01")
+    add_event(session, d2, "completed", "2026-02-11")  # 10 days, never "confirmed"
+    deal("D3", "confirmed", "2026-03-01")  # 0 days, not a rumor
+    d4 = deal("D4", "rumored", "2026-01")
+    add_event(session, d4, "denied", "2026-02-10")
+    deal("D5", "rumored", "2026-01-05")
+    d6 = deal("D6", "rumored", "2026-01-01")
+    add_event(session, d6, "confirmed", "2026-02-01")
+    add_event(session, d6, "cancelled", "2026-03-01")  # now cancelled: not in the median
+    d8 = deal("D8", "rumored", "2025-Q4")
+    add_event(session, d8, "confirmed", "2025-12")  # 2025-10-01 → 2025-12-01: 61 days
+    d9 = deal("D9", "announced", "2026-03")
+    add_event(session, d9, "rumored", "2026-02-01")  # recorded later, but it came first
+    gone = deal("Deleted", "rumored", "2026-01-01")
+    add_event(session, gone, "confirmed", "2026-09-01")
+    delete(session, gone)
+
+    outcomes = deal_outcomes(session)
+    assert outcomes.confirmed_deals == 4
+    assert outcomes.median_days == 20  # of 0, 10, 30, 61
+    assert outcomes.same_day == 1 and outcomes.median_days_later == 30
+    assert outcomes.rumors == 7
+    assert [r.title for r in outcomes.rumors_confirmed] == ["D1", "D2", "D8"]
+    assert [r.title for r in outcomes.rumors_denied] == ["D4", "D6"]
+    assert [r.title for r in outcomes.rumors_open] == ["D5", "D9"]
+    assert outcomes.share(outcomes.rumors_confirmed) == 43
+
+    page = soup(client.get("/").text)
+    confirmed = page.select_one("a.confirmed-deals")
+    assert confirmed is not None and confirmed.get_text().startswith("4 deals")
+    assert table_total(session, str(confirmed["href"])) == 4
+    dd = page.select(".figures dd")[0].get_text(" ", strip=True)
+    assert dd.startswith("20 days")
+    assert "43% later confirmed" in page.select_one(".shares").get_text(" ", strip=True)
+
+
+def test_provider_totals(client: TestClient, session: Session) -> None:
+    cloud = make_organization(session, "Big Cloud")
+    small = make_organization(session, "Small Cloud")
+    lab = make_organization(session, "Lab")
+
+    def deal(**kw: object) -> Deal:
+        return make_deal(session, **kw)
+
+    deal(parties=[(lab, "customer"), (cloud, "provider")], value_usd=10_000_000_000,
+         value_qualifier="exact", capacity_mw=100.0, capacity_qualifier="exact")  # fmt: skip
+    deal(parties=[(lab, "customer"), (cloud, "provider"), (cloud, "investor")],
+         value_usd=5_000_000_000, value_qualifier="up_to")  # fmt: skip
+    deal(parties=[(cloud, "customer"), (small, "provider")])
+    delete(session, deal(parties=[(lab, "customer"), (cloud, "provider")],
+                         value_usd=99_000_000_000, value_qualifier="exact"))  # fmt: skip
+
+    totals = {t.organization.name: t for t in provider_totals(session)}
+    assert set(totals) == {"Big Cloud", "Small Cloud"}  # "Lab" is never a provider
+    big = totals["Big Cloud"]
+    assert (big.deals, big.value_usd, big.valued_deals) == (2, 15_000_000_000, 2)
+    assert (big.capacity_mw, big.sized_deals) == (100.0, 1)
+    assert totals["Small Cloud"].value_usd is None
+
+    page = soup(client.get("/").text)
+    rows = page.select(".provider-totals tbody tr")
+    assert rows[0].th.get_text(strip=True) == "Big Cloud"
+    assert "$15B" in rows[0].get_text() and "100 MW" in rows[0].get_text()
+    for href, claimed in linked_figures(str(page)):
+        assert table_total(session, href) == claimed, href
+
+
+def test_deleting_a_deal_changes_every_figure_alike(demo_client: TestClient, demo: Session) -> None:
+    before = dict(linked_figures(demo_client.get("/").text))
+    gpu_deal = next(
+        d for d in demo.query(Deal).all() if "gpu" in d.hardware_types and d.status == "confirmed"
+    )
+    delete(demo, gpu_deal)
+    after = linked_figures(demo_client.get("/").text)
+    for href, claimed in after:
+        assert table_total(demo, href) == claimed, href
+    status_link = next(h for h in before if h.endswith("?status=confirmed"))
+    assert dict(after)[status_link] == before[status_link] - 1
+    assert gpu_deal.title not in demo_client.get("/").text
+
+
+def test_the_overview_costs_a_fixed_number_of_statements(
+    client: TestClient, session: Session, count_statements: type[StatementCounter]
+) -> None:
+    gpu = make_hardware(session, type="gpu")
+    make_deal(session, hardware=[gpu])
+    client.get("/")  # warm up
+    with count_statements() as few:
+        client.get("/")
+    for month in range(1, 13):
+        deal = make_deal(session, first_reported=PartialDate.parse(f"2025-{month:02d}"))
+        add_event(session, deal, "confirmed", f"2025-{month:02d}-28")
+    with count_statements() as many:
+        client.get("/")
+    assert few.count == many.count

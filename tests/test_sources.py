@@ -1,0 +1,171 @@
+"""The source track record: who reported each deal first, and what became of those deals."""
+
+from datetime import UTC, datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.dates import PartialDate
+from app.models import Deal, Source
+from app.queries.sources import track_records
+from tests.conftest import StatementCounter
+from tests.factories import make_deal
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def source(publisher: str, when: str | None = None, tier: str = "original", **kw: object) -> Source:
+    published = PartialDate.parse(when) if when else None
+    return Source(publisher=publisher, published=published, tier=tier, url=None, **kw)
+
+
+def deal_with(session: Session, status: str, first: Source, *more: Source) -> Deal:
+    """A deal whose sources are `first` (the factory's own source, rewritten) and `more`."""
+    deal = make_deal(session, status=status)
+    own = deal.sources[0]
+    own.publisher, own.published, own.tier = first.publisher, first.published, first.tier
+    deal.sources.extend(more)
+    session.flush()
+    return deal
+
+
+@pytest.fixture
+def deals(session: Session) -> dict[str, Deal]:
+    a = deal_with(
+        session,
+        "confirmed",
+        source("The Information", "2026-01-10"),
+        source("Reuters", "2026-01-12"),
+    )
+    b = deal_with(
+        session, "denied", source("Reuters", "2026-01-20"), source("the information", "2026-02")
+    )
+    c = deal_with(session, "rumored", source("The Information ", "2026-03-01"))
+    # Earlier, but a relay and a story repeating C's first source: neither is credited.
+    c.sources.append(source("Aggregator", "2025-12-01", tier="relay"))
+    c.sources.append(source("Echo", "2025-11-01", tier="secondary", relays=c.sources[0]))
+    d = deal_with(session, "completed", source("Bloomberg"), source("REUTERS", "2026-04"))
+    e = deal_with(session, "in_talks", source("Bloomberg"))  # only undated sources
+    gone = deal_with(session, "confirmed", source("The Information", "2020-01-01"))
+    gone.deleted_at = datetime.now(UTC)
+    session.flush()
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def as_tuples(session: Session) -> dict[str, tuple[str, int, int, int, int, int, int]]:
+    return {
+        key: (r.publisher, r.first_reports, r.confirmed, r.denied, r.open, r.sources, r.deals)
+        for key, r in track_records(session).items()
+    }
+
+
+def test_track_record_on_known_sources(session: Session, deals: dict[str, Deal]) -> None:
+    assert as_tuples(session) == {
+        # publisher: first reports, confirmed, denied, open, sources, deals cited
+        "the information": ("The Information", 2, 1, 0, 1, 3, 3),
+        "reuters": ("Reuters", 2, 1, 1, 0, 3, 3),
+        "bloomberg": ("Bloomberg", 1, 0, 0, 1, 2, 2),
+        "aggregator": ("Aggregator", 0, 0, 0, 0, 1, 1),
+        "echo": ("Echo", 0, 0, 0, 0, 1, 1),
+    }
+
+
+def test_records_for_named_publishers_equal_the_full_ones(
+    session: Session, deals: dict[str, Deal]
+) -> None:
+    full = track_records(session)
+    named = track_records(session, {"REUTERS", "Bloomberg "})
+    assert set(named) == {"reuters", "bloomberg"}
+    for key, record in named.items():
+        assert record == full[key]
+
+
+def test_the_sources_page_sorts(client: TestClient, deals: dict[str, Deal]) -> None:
+    def order(query: str = "") -> list[str]:
+        response = client.get(f"/sources{query}")
+        assert response.status_code == 200
+        return [th.get_text(strip=True) for th in soup(response.text).select("tbody th")]
+
+    assert order() == ["Reuters", "The Information", "Bloomberg", "Aggregator", "Echo"]
+    alphabetical = ["Aggregator", "Bloomberg", "Echo", "Reuters", "The Information"]
+    assert order("?sort=publisher") == alphabetical
+    assert order("?sort=-publisher") == alphabetical[::-1]
+    assert order("?sort=-denied")[0] == "Reuters"
+    assert order("?sort=sources") == [
+        "Aggregator",
+        "Echo",
+        "Bloomberg",
+        "Reuters",
+        "The Information",
+    ]
+    page = soup(client.get("/sources?sort=sources").text)
+    active = page.select_one("th[aria-sort]")
+    assert active is not None and active["aria-sort"] == "ascending"
+    assert active.a["href"] == "/sources?sort=-sources"  # asking again flips the direction
+    assert page.select_one("nav a[aria-current=page]").get_text() == "Sources"
+
+    bad = client.get("/sources?sort=nonsense")
+    assert bad.status_code == 400
+    message = soup(bad.text).select_one("main").get_text(" ", strip=True)
+    assert "unknown sort 'nonsense'" in message and "first_reports" in message
+
+
+def test_the_deal_page_shows_each_publishers_record(
+    client: TestClient, deals: dict[str, Deal]
+) -> None:
+    page = soup(client.get(f"/deals/{deals['a'].id}").text)
+    lines = [s.get_text(" ", strip=True) for s in page.select(".sources .track-record")]
+    assert lines == [
+        "The Information: 2 first reports, 1 confirmed, 0 denied, 1 open",
+        "Reuters: 2 first reports, 1 confirmed, 1 denied, 0 open",
+    ]
+    page = soup(client.get(f"/deals/{deals['c'].id}").text)
+    text = page.select_one(".sources").get_text(" ", strip=True)
+    assert "Aggregator: no first reports (cited on 1 deal)" in text
+
+
+def test_the_deal_page_asks_once_for_all_its_publishers(
+    client: TestClient, session: Session, count_statements: type[StatementCounter]
+) -> None:
+    one = deal_with(session, "rumored", source("Solo", "2026-01-01"))
+    many = deal_with(
+        session, "rumored", source("P1", "2026-01-01"), *(source(f"P{n}") for n in range(2, 8))
+    )
+    client.get(f"/deals/{one.id}")  # warm up
+    with count_statements() as few:
+        client.get(f"/deals/{one.id}")
+    with count_statements() as seven:
+        response = client.get(f"/deals/{many.id}")
+    assert response.text.count('class="muted track-record"') == 7
+    assert few.count == seven.count
+
+
+def test_demo_track_record_credits_each_deal_once(demo_client: TestClient, demo: Session) -> None:
+    live = demo.scalars(
+        select(Deal).where(Deal.deleted_at.is_(None)).options(selectinload(Deal.sources))
+    ).all()
+    creditable = [
+        d for d in live if any(s.relays_id is None and s.tier != "relay" for s in d.sources)
+    ]
+    records = track_records(demo)
+    assert sum(r.first_reports for r in records.values()) == len(creditable)
+    assert sum(r.sources for r in records.values()) == sum(len(d.sources) for d in live)
+    top = soup(demo_client.get("/sources").text).select_one("tbody tr")
+    assert top is not None and top.th.get_text(strip=True) == "The Information"
+
+    # The founding example was first reported by The Information; deleting it takes it out.
+    before = records["the information"]
+    maia = next(d for d in live if "Maia 200 chips" in d.title)
+    maia.deleted_at = datetime.now(UTC)
+    demo.flush()
+    after = track_records(demo)["the information"]
+    assert (after.first_reports, after.open, after.deals) == (
+        before.first_reports - 1,
+        before.open - 1,
+        before.deals - 1,
+    )
