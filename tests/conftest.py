@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, StaticPool, event
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from app.main import create_app
 from app.services.demo import load_demo
 from app.services.users import create_user
 from tests.databases import enabled_databases, throwaway_postgres
+from tests.live import ARTIFACTS, CHROMIUM_ARGS, chromium_path
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +109,24 @@ def analyst(demo: Session) -> Iterator[TestClient]:
     with TestClient(_test_app(demo)) as client:
         sign_in(client, "ana@example.org", "analyst password 1")
         yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The system Chromium, driven by Playwright (never a downloaded one)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
 
 
 class StatementCounter:

@@ -11,11 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
 
 from app import migrate
 from app.db import make_engine, make_sessionmaker
 from app.services.demo import load_demo
 
+ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots, for people to look at
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--disable-gpu",
@@ -79,3 +82,14 @@ def live_server(database_url: str, *, demo: bool = True) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core on the page as it is now: no serious or critical violation."""
+    results = Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
