@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run dev test pytest lint typecheck fmt migrate revision clean
+.PHONY: install run dev test pytest lint typecheck fmt migrate revision bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -52,6 +52,10 @@ migrate: install
 
 revision: install
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+## Time the pages and the CSV export on generated data, SQLite and Postgres; see bench/README.md.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -17,6 +17,8 @@ SORT_KEYS = ("reported", "value", "capacity", "updated", "title")
 DEFAULT_SORT = "-reported"
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
+MAX_PAGE = 1_000_000  # keeps the row offset a size every database takes
+MAX_AMOUNT = 10**18  # beyond any deal, and within the databases' 64-bit integers
 MAX_Q_LENGTH = 200
 
 # Multi-valued parameters checked against a vocabulary, and those naming a record by slug.
@@ -36,11 +38,29 @@ KNOWN_PARAMS = frozenset((*LIST_PARAMS, *SCALAR_PARAMS))
 
 
 class FilterError(ValueError):
-    """Bad filter values; `messages` holds one clear sentence per problem."""
+    """Bad filter values; `messages` holds one clear sentence per problem, and `params` the
+    same sentences under the query parameter each is about (the API's 422 names them)."""
 
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], params: dict[str, list[str]] | None = None) -> None:
         super().__init__("; ".join(messages))
         self.messages = messages
+        self.params = params or {}
+
+
+class Problems(list[str]):
+    """Messages in order, each also kept under the parameter it is about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_param: dict[str, list[str]] = {}
+
+    def add(self, param: str, message: str) -> None:
+        self.append(message)
+        self.by_param.setdefault(param, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise FilterError(list(self), self.by_param)
 
 
 @dataclass(frozen=True)
@@ -70,56 +90,64 @@ class DealFilters:
         """Parse query-string pairs; blank values count as absent. FilterError if bad."""
         lists: dict[str, list[str]] = {name: [] for name in LIST_PARAMS}
         scalars: dict[str, str] = {}
-        errors: list[str] = []
+        errors = Problems()
         for name, raw_value in params:
             value = raw_value.strip()
             if name not in KNOWN_PARAMS:
-                errors.append(
-                    f"unknown filter '{name}' — expected one of {', '.join(sorted(KNOWN_PARAMS))}"
+                errors.add(
+                    name,
+                    f"unknown filter '{name}' — expected one of {', '.join(sorted(KNOWN_PARAMS))}",
                 )
             elif not value:
                 continue
+            elif "\x00" in value:  # no database takes it, and nobody means it
+                errors.add(name, f"'{name}' holds a NUL character")
             elif name in lists:
                 if value not in lists[name]:
                     lists[name].append(value)
             elif name in scalars and scalars[name] != value:
-                errors.append(f"'{name}' was given twice ('{scalars[name]}', '{value}')")
+                errors.add(name, f"'{name}' was given twice ('{scalars[name]}', '{value}')")
             else:
                 scalars[name] = value
         for name, allowed in VOCABULARY_PARAMS.items():
             for value in lists[name]:
                 if value not in allowed:
-                    errors.append(
+                    errors.add(
+                        name,
                         f"unknown {name.replace('_', ' ')} '{value}' — expected one of "
-                        f"{', '.join(allowed)}"
+                        f"{', '.join(allowed)}",
                     )
         parsed: dict[str, Any] = {name: tuple(items) for name, items in lists.items()}
         parsed["raw"] = dict(scalars)
         q = scalars.get("q", "")
         if len(q) > MAX_Q_LENGTH:
-            errors.append(f"the search text is {len(q)} characters — at most {MAX_Q_LENGTH}")
+            errors.add("q", f"the search text is {len(q)} characters — at most {MAX_Q_LENGTH}")
         parsed["q"] = q
         for name in ("reported_from", "reported_to"):
             if name in scalars:
                 try:
                     parsed[name] = PartialDate.parse(scalars[name])
                 except PartialDateError as exc:
-                    errors.append(f"{name}: {exc}")
+                    errors.add(name, f"{name}: {exc}")
         for name in ("min_value", "max_value"):
             if name in scalars:
                 try:
                     amount = parse_amount(scalars[name])
                     parsed[name] = None if amount is None else int(amount)
                 except CellError as exc:
-                    errors.append(f"{name}: {exc} (US dollars)")
+                    errors.add(name, f"{name}: {exc} (US dollars)")
+                else:
+                    if amount is not None and amount > MAX_AMOUNT:
+                        errors.add(name, f"{name}: '{scalars[name]}' is implausibly large")
         sort = scalars.get("sort", DEFAULT_SORT)
         if sort.removeprefix("-") not in SORT_KEYS:
-            errors.append(
+            errors.add(
+                "sort",
                 f"unknown sort '{sort}' — expected one of {', '.join(SORT_KEYS)}, "
-                "with a leading '-' for descending"
+                "with a leading '-' for descending",
             )
         parsed["sort"] = sort
-        parsed["page"] = _positive_int(scalars, "page", 1, None, errors)
+        parsed["page"] = _positive_int(scalars, "page", 1, MAX_PAGE, errors)
         parsed["per_page"] = _positive_int(
             scalars, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors
         )
@@ -129,17 +157,17 @@ class DealFilters:
             and result.reported_to
             and result.reported_to.next_start <= result.reported_from.start
         ):
-            errors.append(
-                f"reported_to {result.reported_to} is before reported_from {result.reported_from}"
+            errors.add(
+                "reported_to",
+                f"reported_to {result.reported_to} is before reported_from {result.reported_from}",
             )
         if (
             result.min_value is not None
             and result.max_value is not None
             and result.max_value < result.min_value
         ):
-            errors.append("max_value is below min_value")
-        if errors:
-            raise FilterError(errors)
+            errors.add("max_value", "max_value is below min_value")
+        errors.raise_if_any()
         return result
 
     @property
@@ -214,13 +242,16 @@ class DealFilters:
 
 
 def _positive_int(
-    scalars: dict[str, str], name: str, default: int, maximum: int | None, errors: list[str]
+    scalars: dict[str, str], name: str, default: int, maximum: int | None, errors: Problems
 ) -> int:
     if name not in scalars:
         return default
     raw = scalars[name]
     limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
-        errors.append(f"{name} '{raw}' is not allowed — expected a whole number{limit}")
+    # ASCII digits only ("²".isdigit() is true but int() refuses it), and few enough for int().
+    plain = raw.isascii() and raw.isdigit() and len(raw) <= 18
+    if not plain or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
+        shown = raw if len(raw) <= 30 else raw[:30] + "…"
+        errors.add(name, f"{name} '{shown}' is not allowed — expected a whole number{limit}")
         return default
     return int(raw)

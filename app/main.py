@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
+from app import api
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.web import (
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     # entry before deals and records before directory: /deals/new, /organizations/new and
     # /hardware/new must not be read as an id or a slug.
-    routers = (
+    for module in (
         pages,
         entry,
         export,
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts,
         timeline,
         imports,
-    )
-    for module in routers:
-        app.include_router(module.router)
+    ):
+        app.include_router(module.router, include_in_schema=False)  # OpenAPI covers /api only
+    api.install(app)  # after the handlers above: it answers /api/ paths with problem+json
     return app

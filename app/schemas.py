@@ -7,9 +7,7 @@ are keyed by field name (rows as `party-2`, `hardware-0`), with `__all__` for th
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from starlette.datastructures import FormData
+from typing import Any, Protocol, TypeVar
 
 from app.csvformat import CellError, parse_amount
 from app.dates import PartialDate, PartialDateError
@@ -33,6 +31,15 @@ MAX_NAME = 200
 MAX_URL = 2000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+class Fields(Protocol):
+    """What the parsers read: a posted form (FormData), or the JSON API's body under the same
+    field names (app/api/fields.py), so the rules are written once."""
+
+    def get(self, key: str, /) -> Any: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
 
 
 class FormErrors(dict[str, list[str]]):
@@ -107,13 +114,23 @@ class StatusInput:
     source: SourceInput | None
 
 
-def text(form: FormData, name: str) -> str:
+def _clean(value: str) -> str:
+    """Stripped, without NUL characters or lone surrogates: nobody types them, and no database
+    stores them (Postgres refuses NUL; neither driver encodes a lone surrogate)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.strip()
+
+
+def text(form: Fields, name: str) -> str:
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return _clean(value) if isinstance(value, str) else ""
 
 
-def texts(form: FormData, name: str) -> list[str]:
-    return [v.strip() if isinstance(v, str) else "" for v in form.getlist(name)]
+def texts(form: Fields, name: str) -> list[str]:
+    return [_clean(v) if isinstance(v, str) else "" for v in form.getlist(name)]
 
 
 def _optional(value: str) -> str | None:
@@ -177,7 +194,7 @@ def _url(errors: FormErrors, name: str, value: str) -> str | None:
 
 
 def parse_source(
-    form: FormData, prefix: str, errors: FormErrors, *, tier: str | None = None
+    form: Fields, prefix: str, errors: FormErrors, *, tier: str | None = None
 ) -> SourceInput | None:
     """The source fields `{prefix}_url`, `_publisher`, …; None when all are blank."""
     raw = {
@@ -203,7 +220,7 @@ def parse_source(
 
 
 def _quantity(
-    form: FormData, errors: FormErrors, name: str, convert: Callable[[float], Any]
+    form: Fields, errors: FormErrors, name: str, convert: Callable[[float], Any]
 ) -> tuple[Any, str | None]:
     value = _amount(errors, name, text(form, name), convert)
     qualifier_name = {"value_usd": "value_qualifier", "capacity_mw": "capacity_qualifier"}.get(
@@ -219,7 +236,7 @@ def _at(items: list[str], index: int) -> str:
     return items[index] if index < len(items) else ""
 
 
-def parse_deal_form(form: FormData) -> tuple[DealInput, FormErrors]:
+def parse_deal_form(form: Fields) -> tuple[DealInput, FormErrors]:
     errors = FormErrors()
     deal = DealInput()
     deal.title = _bounded(errors, "title", text(form, "title"), MAX_TITLE, "The title")
@@ -284,7 +301,7 @@ def parse_deal_form(form: FormData) -> tuple[DealInput, FormErrors]:
     return deal, errors
 
 
-def parse_new_deal_form(form: FormData) -> tuple[NewDealInput, FormErrors]:
+def parse_new_deal_form(form: Fields) -> tuple[NewDealInput, FormErrors]:
     deal, errors = parse_deal_form(form)
     status = _choice(errors, "status", text(form, "status"), values(Status), "status")
     status_on = _date(errors, "status_on", text(form, "status_on")) or deal.first_reported
@@ -295,7 +312,7 @@ def parse_new_deal_form(form: FormData) -> tuple[NewDealInput, FormErrors]:
     return NewDealInput(deal, status, status_on, source, relay), errors
 
 
-def parse_status_form(form: FormData) -> tuple[StatusInput, FormErrors]:
+def parse_status_form(form: Fields) -> tuple[StatusInput, FormErrors]:
     errors = FormErrors()
     status = _choice(errors, "status", text(form, "status"), values(Status), "status")
     effective = _date(errors, "effective_on", text(form, "effective_on"), required=True)
@@ -340,14 +357,14 @@ def split_aliases(raw: str) -> list[str]:
     return list(seen.values())
 
 
-def _name(errors: FormErrors, form: FormData, what: str) -> str:
+def _name(errors: FormErrors, form: Fields, what: str) -> str:
     name = _bounded(errors, "name", text(form, "name"), MAX_NAME, "The name")
     if not name:
         errors.add("name", f"{what} needs a name")
     return name
 
 
-def parse_organization_form(form: FormData) -> tuple[OrganizationInput, FormErrors]:
+def parse_organization_form(form: Fields) -> tuple[OrganizationInput, FormErrors]:
     errors = FormErrors()
     name = _name(errors, form, "an organization")
     kind = _choice(errors, "kind", text(form, "kind"), values(OrgKind), "kind of organization")
@@ -363,7 +380,7 @@ def parse_organization_form(form: FormData) -> tuple[OrganizationInput, FormErro
     return OrganizationInput(name, kind, aliases, country.upper() or None, website), errors
 
 
-def parse_hardware_form(form: FormData) -> tuple[HardwareRecordInput, FormErrors]:
+def parse_hardware_form(form: Fields) -> tuple[HardwareRecordInput, FormErrors]:
     errors = FormErrors()
     name = _name(errors, form, "a hardware model")
     vendor = _bounded(errors, "vendor", text(form, "vendor"), MAX_NAME, "The vendor")

@@ -45,7 +45,7 @@ def test_amounts_and_dates_are_read_once() -> None:
         ([("min_value", "abc")], "min_value: 'abc' is not an amount"),
         ([("max_value", "-5")], "max_value: '-5' must be a non-negative number"),
         ([("sort", "price")], "unknown sort 'price' — expected one of reported, value"),
-        ([("page", "0")], "page '0' is not allowed — expected a whole number of 1 or more"),
+        ([("page", "0")], "page '0' is not allowed — expected a whole number from 1 to 1000000"),
         ([("per_page", "501")], "per_page '501' is not allowed — expected a whole number from 1"),
         ([("per_page", "ten")], "per_page 'ten' is not allowed"),
         ([("stauts", "rumored")], "unknown filter 'stauts'"),

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from app.filters import ORGANIZATION_PARAMS, DealFilters, FilterError
+from app.filters import ORGANIZATION_PARAMS, DealFilters, Problems
 from app.models import (
     Deal,
     DealHardware,
@@ -53,20 +53,24 @@ def resolve_filters(session: Session, f: DealFilters) -> ResolvedFilters:
     if f.hardware:
         stmt_hw = select(Hardware).where(Hardware.slug.in_(f.hardware))
         hardware = {hw.slug: hw for hw in session.scalars(stmt_hw)}
-    errors = [
-        f"unknown {'organization' if name != 'vendor' else 'vendor'} '{slug}' in '{name}' — "
-        "expected an organization slug such as 'microsoft' (see /organizations)"
-        for name in ORGANIZATION_PARAMS
-        for slug in getattr(f, name)
-        if slug not in organizations
-    ]
-    errors += [
-        f"unknown hardware '{slug}' — expected a hardware slug such as 'h100' (see /hardware)"
-        for slug in f.hardware
-        if slug not in hardware
-    ]
-    if errors:
-        raise FilterError(errors)
+    errors = Problems()
+    for name in ORGANIZATION_PARAMS:
+        for slug in getattr(f, name):
+            if slug not in organizations:
+                errors.add(
+                    name,
+                    f"unknown {'organization' if name != 'vendor' else 'vendor'} '{slug}' in "
+                    f"'{name}' — expected an organization slug such as 'microsoft' "
+                    "(see /organizations)",
+                )
+    for slug in f.hardware:
+        if slug not in hardware:
+            errors.add(
+                "hardware",
+                f"unknown hardware '{slug}' — expected a hardware slug such as 'h100' "
+                "(see /hardware)",
+            )
+    errors.raise_if_any()
     dialect = session.get_bind().dialect.name
     return ResolvedFilters(f, organizations, hardware, dialect)
 

@@ -144,9 +144,3 @@ def audit_index(request: Request, session: SessionDep, admin: Admin) -> Response
         "accounts/audit.html",
         {"page": page, "filters": filters, "next_url": next_url},
     )
-
-
-@router.get("/api/v1/me", name="api_me")
-def api_me(user: SignedIn) -> dict[str, object]:
-    """Who the credentials (cookie or API token) belong to."""
-    return {"id": user.id, "email": user.email, "role": user.role}

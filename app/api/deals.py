@@ -1,0 +1,310 @@
+"""Deals under /api/v1: the table's filters and pages, one deal, and writes through the same
+services and rules as the entry form."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from app.api import examples
+from app.api.auth import ApiAnalyst
+from app.api.errors import (
+    BAD_FILTER,
+    POSSIBLE_DUPLICATE,
+    STALE_VERSION,
+    VALIDATION,
+    ApiProblem,
+    DuplicateRef,
+    problem_responses,
+)
+from app.api.fields import (
+    deal_body,
+    deal_pairs,
+    form_fields,
+    json_errors,
+    source_pairs,
+    status_pairs,
+)
+from app.api.filter_docs import FILTER_PARAMETERS
+from app.api.schemas import (
+    DealDetailOut,
+    DealId,
+    DealIdToDelete,
+    DealIn,
+    DealOut,
+    DealPageOut,
+    DealPatch,
+    SourceCreateIn,
+    SourceOut,
+    StatusEventIn,
+    StatusEventOut,
+)
+from app.db import SessionDep
+from app.filters import DealFilters, FilterError
+from app.models import Deal
+from app.queries.deals import get_deal, list_deals, resolve_filters
+from app.schemas import FormErrors, parse_deal_form, parse_new_deal_form, parse_source
+from app.schemas import parse_status_form as parse_status
+from app.services import deals as service
+
+router = APIRouter(prefix="/deals", tags=["deals"])
+READ = problem_responses(401, 404, 422)
+WRITE = problem_responses(400, 401, 403, 404, 422)
+
+
+def invalid(errors: dict[str, list[str]]) -> ApiProblem:
+    return ApiProblem(
+        422,
+        "Some values break the rules: " + ", ".join(errors) + ". Nothing was saved.",
+        type=VALIDATION,
+        title="Invalid values",
+        errors=errors,
+    )
+
+
+def live_deal(session: Session, deal_id: int) -> Deal:
+    """The live deal; 404 problem when missing or deleted."""
+    deal = get_deal(session, deal_id)
+    if deal is None:
+        raise ApiProblem(404, f"There is no deal {deal_id}.")
+    return deal
+
+
+@router.get(
+    "",
+    name="api_deals_index",
+    response_model=DealPageOut,
+    responses=problem_responses(401, 422),
+    openapi_extra={"parameters": FILTER_PARAMETERS},
+    summary="List deals with the table's filters",
+)
+def deals_index(request: Request, session: SessionDep) -> DealPageOut:
+    """The filters of `/deals` (repeat a parameter for OR), one page at a time; follow `next`
+    to walk every match exactly once. A bad value is a 422 naming the parameter."""
+    try:
+        filters = DealFilters.from_query(request.query_params.multi_items())
+        rf = resolve_filters(session, filters)
+    except FilterError as exc:
+        raise ApiProblem(
+            422,
+            "; ".join(exc.messages),
+            type=BAD_FILTER,
+            title="Bad filter values",
+            errors=exc.params or {"__all__": exc.messages},
+        ) from exc
+    page = list_deals(session, rf)
+
+    def page_url(number: int) -> str:
+        return str(request.url.replace(query=filters.on_page(number).query_string()))
+
+    return DealPageOut(
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        next=page_url(page.page + 1) if page.page * page.per_page < page.total else None,
+        prev=page_url(min(page.page - 1, page.pages)) if page.page > 1 else None,
+        items=[DealOut.of(deal, request) for deal in page.rows],
+    )
+
+
+@router.get(
+    "/{deal_id}",
+    name="api_deal_detail",
+    response_model=DealDetailOut,
+    responses=READ,
+    summary="One deal, with sources and status history",
+)
+def deal_detail(request: Request, session: SessionDep, deal_id: DealId) -> DealDetailOut:
+    return DealDetailOut.of(live_deal(session, deal_id), request)
+
+
+@router.post(
+    "",
+    name="api_deal_create",
+    status_code=201,
+    response_model=DealDetailOut,
+    responses={
+        201: {"description": "Recorded; `Location` is its address in the API."},
+        **problem_responses(400, 401, 403, 409, 422),
+    },
+    summary="Record a deal with its first status and source",
+)
+def deal_create(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    user: ApiAnalyst,
+    body: Annotated[DealIn, examples.deal_create],
+) -> DealDetailOut:
+    """The entry form's rules. A likely duplicate (same parties, overlapping hardware, reported
+    within about four months) is a 409 listing them, unless `duplicate_decision` is given."""
+    data = body.model_dump(mode="json")
+    new_in, errors = parse_new_deal_form(form_fields(deal_pairs(data)))
+    if errors:
+        raise invalid(json_errors(errors))
+    try:
+        deal = service.create_deal(
+            session, new_in, user, create_missing=body.create_missing,
+            duplicate_decision=(body.duplicate_decision or "").strip(),
+        )  # fmt: skip
+    except service.ValidationFailed as exc:
+        raise invalid(json_errors(exc.errors)) from exc
+    except service.PossibleDuplicate as exc:
+        raise ApiProblem(
+            409,
+            "Deals like this one were recorded already. Send it again with "
+            "`duplicate_decision`: `new`, or `duplicate_of:ID`, `expands:ID` or `supersedes:ID`.",
+            type=POSSIBLE_DUPLICATE,
+            title="Likely duplicate",
+            duplicates=[_duplicate(d, request) for d in exc.deals],
+        ) from exc
+    response.headers["Location"] = str(request.url_for("api_deal_detail", deal_id=deal.id))
+    return DealDetailOut.of(live_deal(session, deal.id), request)
+
+
+def _duplicate(deal: Deal, request: Request) -> DuplicateRef:
+    return DuplicateRef(
+        id=deal.id,
+        title=deal.title,
+        url=str(request.url_for("deal_detail", deal_id=deal.id)),
+        api_url=str(request.url_for("api_deal_detail", deal_id=deal.id)),
+    )
+
+
+@router.patch(
+    "/{deal_id}",
+    name="api_deal_update",
+    response_model=DealDetailOut,
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    summary="Change a deal (send the version you read)",
+)
+def deal_update(
+    request: Request,
+    session: SessionDep,
+    user: ApiAnalyst,
+    deal_id: DealId,
+    body: Annotated[DealPatch, examples.deal_update],
+) -> DealDetailOut:
+    """Only the fields sent change (lists are replaced whole; null clears). A `version` other
+    than the saved one is a 409 with `current_version`: nobody's edit is overwritten."""
+    deal = live_deal(session, deal_id)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    create_missing = bool(changes.pop("create_missing", False))
+    if body.version != deal.version:
+        raise _stale(deal)
+    deal_in, errors = parse_deal_form(form_fields(deal_pairs({**deal_body(deal), **changes})))
+    if errors:
+        raise invalid(json_errors(errors))
+    try:
+        service.update_deal(
+            session, deal, deal_in, body.version, user, create_missing=create_missing
+        )
+    except service.ValidationFailed as exc:
+        raise invalid(json_errors(exc.errors)) from exc
+    except service.StaleEdit as exc:
+        raise _stale(live_deal(session, deal_id)) from exc
+    return DealDetailOut.of(live_deal(session, deal_id), request)
+
+
+def _stale(deal: Deal) -> ApiProblem:
+    return ApiProblem(
+        409,
+        f"Deal {deal.id} was saved by someone else since version you sent; it is now at "
+        f"version {deal.version}. Read it again, reapply your change, and send that version.",
+        type=STALE_VERSION,
+        title="Stale version",
+        current_version=deal.version,
+    )
+
+
+@router.delete(
+    "/{deal_id}",
+    name="api_deal_delete",
+    status_code=204,
+    response_class=Response,
+    responses={
+        204: {"description": "Deleted (softly: an admin can restore it)."},
+        **problem_responses(401, 403, 404, 422),
+    },
+    summary="Delete a deal (soft)",
+)
+def deal_delete(session: SessionDep, user: ApiAnalyst, deal_id: DealIdToDelete) -> Response:
+    service.delete_deal(session, live_deal(session, deal_id), user)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{deal_id}/status-events",
+    name="api_status_events",
+    response_model=list[StatusEventOut],
+    responses=READ,
+    summary="A deal's status history, oldest first",
+)
+def status_events(session: SessionDep, deal_id: DealId) -> list[StatusEventOut]:
+    return [StatusEventOut.of(e) for e in live_deal(session, deal_id).status_events]
+
+
+@router.post(
+    "/{deal_id}/status-events",
+    name="api_status_event_create",
+    status_code=201,
+    response_model=StatusEventOut,
+    responses=WRITE,
+    summary="Record a status change (with an existing or a new source)",
+)
+def status_event_create(
+    session: SessionDep,
+    user: ApiAnalyst,
+    deal_id: DealId,
+    body: Annotated[StatusEventIn, examples.status_event],
+) -> StatusEventOut:
+    deal = live_deal(session, deal_id)
+    status_in, errors = parse_status(form_fields(status_pairs(body.model_dump(mode="json"))))
+    if errors:
+        raise invalid(json_errors(errors))
+    try:
+        event = service.record_status(session, deal, status_in, user)
+    except service.ValidationFailed as exc:
+        raise invalid(json_errors(exc.errors)) from exc
+    return StatusEventOut.of(event)
+
+
+@router.get(
+    "/{deal_id}/sources",
+    name="api_sources",
+    response_model=list[SourceOut],
+    responses=READ,
+    summary="A deal's sources",
+)
+def sources(session: SessionDep, deal_id: DealId) -> list[SourceOut]:
+    return [SourceOut.of(s) for s in live_deal(session, deal_id).sources]
+
+
+@router.post(
+    "/{deal_id}/sources",
+    name="api_source_create",
+    status_code=201,
+    response_model=SourceOut,
+    responses=WRITE,
+    summary="Add a source (a relay names the source it repeats in `relays_id`)",
+)
+def source_create(
+    session: SessionDep,
+    user: ApiAnalyst,
+    deal_id: DealId,
+    body: Annotated[SourceCreateIn, examples.source],
+) -> SourceOut:
+    deal = live_deal(session, deal_id)
+    errors = FormErrors()
+    fields = form_fields(source_pairs(body.model_dump(mode="json")))
+    source_in = parse_source(fields, "source", errors)
+    if source_in is None:
+        errors.add("source_publisher", "name the publisher (e.g. The Information, Reuters)")
+    if errors or source_in is None:
+        raise invalid(json_errors(errors, top_level_source=True))
+    try:
+        source = service.add_source(session, deal, source_in, body.relays_id, user)
+    except service.ValidationFailed as exc:
+        raise invalid(json_errors(exc.errors, top_level_source=True)) from exc
+    return SourceOut.of(source)

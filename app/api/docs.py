@@ -1,0 +1,67 @@
+"""The OpenAPI schema at /api/openapi.json and Swagger UI at /api/docs, served from /static.
+
+The page loads no script from elsewhere and runs none inline (the site's CSP): Swagger UI is
+vendored with its version in the file name, and static/api-docs.js starts it.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from starlette.responses import JSONResponse, Response
+
+from app.api.errors import PROBLEM_MEDIA_TYPE
+from app.web.render import templates
+
+SWAGGER_UI_VERSION = "5.35.0"
+DESCRIPTION = """\
+Read and record AI compute deals: the same data, filters and rules as the site.
+
+* **Reading** follows the site's setting: open to all, or (on a private instance) for signed-in
+  users and API tokens.
+* **Writing** needs an API token of an analyst or admin, made on your account page (`/account`)
+  and sent as `Authorization: Bearer <token>`. A browser session is not enough.
+* **Errors** are `application/problem+json` (RFC 9457): `title`, `status`, `detail`, and
+  `errors` with the messages for each bad field or query parameter.
+* **Partial dates** are strings at their precision: `2026-05-21`, `2026-05`, `2026-Q2`, `2026`.
+* **Edits** send back the `version` they read; a stale one is refused with 409.
+"""
+
+
+def build_schema(app: FastAPI) -> dict[str, Any]:
+    """The API routes' schema, with every error response typed application/problem+json."""
+    schema = get_openapi(
+        title=f"{app.title} API",
+        version="1",
+        description=DESCRIPTION,
+        routes=app.routes,
+    )
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.isdigit() and int(status) >= 400 and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return schema
+
+
+def install_docs(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_schema(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    # Plain routes, outside the API's own dependencies: the description of the API is public
+    # even where reading the data is not.
+    async def openapi_json(request: Request) -> Response:
+        return JSONResponse(app.openapi())
+
+    async def docs_page(request: Request) -> Response:
+        return templates.TemplateResponse(
+            request, "api/docs.html", {"swagger_ui_version": SWAGGER_UI_VERSION}
+        )
+
+    app.add_route("/api/openapi.json", openapi_json, include_in_schema=False, name="api_openapi")
+    app.add_route("/api/docs", docs_page, include_in_schema=False, name="api_docs")

@@ -1,0 +1,1 @@
+"""Benchmark data and the benchmark harness (issue #8): `python -m bench.generate`, `bench.run`."""

@@ -1,0 +1,119 @@
+"""The results as Markdown: the machine and versions, generation, pages, the CSV export."""
+
+import os
+import platform
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy
+
+from bench.generate import Report
+from bench.measure import Budget, CsvTiming, Timing
+
+
+@dataclass
+class Results:
+    budget: Budget
+    seed: int
+    postgres_version: str | None
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    generation: list[tuple[int, str, Report | None]] = field(default_factory=list)
+    pages: list[tuple[int, str, Timing]] = field(default_factory=list)
+    exports: list[tuple[int, str, CsvTiming]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _memory_gib() -> str:
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    return f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    return "?"
+
+
+def machine_lines(results: Results) -> list[str]:
+    return [
+        f"- Date: {results.started:%Y-%m-%d %H:%M} UTC; host `{platform.node()}`",
+        f"- Machine: {os.cpu_count()} CPUs, {_memory_gib()} RAM, "
+        f"{platform.system()} `{platform.release()}`",
+        f"- Versions: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"PostgreSQL {results.postgres_version or 'not used'}, SQLAlchemy {sqlalchemy.__version__}",
+        f"- Data: `python -m bench.generate`, seed {results.seed}. Server: one uvicorn worker "
+        "on 127.0.0.1, no access log. Client: httpx on the same machine.",
+        f"- Budget per page: up to {results.budget.c1_requests} requests one at a time, then up "
+        f"to {results.budget.c16_requests} with {results.budget.concurrency} in flight "
+        f"(a slow page gets fewer: each phase stops after about {results.budget.seconds:.0f} s,"
+        f" with at least 3 and {results.budget.concurrency} requests).",
+    ]
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f}"
+
+
+def _complete(export: CsvTiming) -> str:
+    return "yes" if export.complete else f"**no** ({export.error or export.status})"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def markdown(results: Results) -> str:
+    lines = [f"# Benchmark {results.started:%Y-%m-%d}", "", *machine_lines(results), ""]
+    lines += ["## Generating the data", ""]
+    lines += _table(
+        ["deals", "database", "rows", "seconds", "rows/s"],
+        [
+            [f"{size:,}", db, f"{g.total_rows:,}", f"{g.seconds:.1f}", f"{g.rows_per_second:,.0f}"]
+            if g
+            else [f"{size:,}", db, "–", "reused", "–"]
+            for size, db, g in results.generation
+        ],
+    )
+    lines += ["", "## Pages", ""]
+    lines += [
+        "Latency at concurrency 1 (median, p95), throughput at 1 and 16, errors (any non-200), "
+        "and the floor: the same query functions run in-process on the same database, without "
+        "HTTP or templates; ratio = median / floor.",
+        "",
+    ]
+    lines += _table(
+        ["deals", "db", "page", "median ms", "p95 ms", "req/s @1", "req/s @16", "p95 ms @16",
+         "errors", "floor ms", "ratio"],
+        [
+            [f"{size:,}", db, f"`{t.case.path}`", _ms(t.median_ms), _ms(t.p95_ms),
+             f"{t.c1_rps:,.1f}", f"{t.c16_rps:,.1f}", _ms(t.c16_p95_ms), str(t.errors),
+             _ms(t.floor_ms), "–" if t.ratio is None else f"{t.ratio:.1f}×"]
+            for size, db, t in results.pages
+        ],
+    )  # fmt: skip
+    if results.exports:
+        lines += ["", "## CSV export of everything", ""]
+        lines += [
+            "Rows counted by parsing the stream; complete = status 200, no transport error, and "
+            "every live deal present. Memory: the server's resident set, sampled every 10 ms "
+            "while streaming. Floor: the flat deal rows in export order read through the driver "
+            "(Postgres: COPY … TO STDOUT).",
+            "",
+        ]
+        lines += _table(
+            ["deals", "db", "rows", "complete", "seconds", "rows/s", "RSS growth MiB",
+             "peak RSS MiB", "floor rows/s"],
+            [
+                [f"{size:,}", db, f"{c.rows:,}", _complete(c),
+                 f"{c.seconds:.2f}", f"{c.rows_per_second:,.0f}", f"{c.rss_growth_mib:.1f}",
+                 f"{c.peak_rss_mib:.0f}",
+                 "–" if c.floor_rows_per_second is None else f"{c.floor_rows_per_second:,.0f}"]
+                for size, db, c in results.exports
+            ],
+        )  # fmt: skip
+    if results.notes:
+        lines += ["", "## Notes", "", *(f"- {note}" for note in results.notes)]
+    return "\n".join(lines) + "\n"
