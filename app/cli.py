@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import migrate
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
-from app.search import refresh_missing_search
+from app.derived import refresh_missing
 from app.services.demo import load_demo
 from app.services.users import (
     UserError,
@@ -66,9 +66,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     console.print(f"Database at {revision} ({_describe(url)}).")
     if revision == "head":
         with _session_factory()() as session:
-            indexed = refresh_missing_search(session)
-        if indexed:
-            console.print(f"Indexed {indexed} deals for search.")
+            rendered = refresh_missing(session)
+        if rendered:
+            console.print(f"Rendered the search documents and export rows of {rendered} deals.")
 
 
 @db_app.command("downgrade")

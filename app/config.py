@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # "public": anyone may read; "private": every page needs a signed-in user.
     read_access: Literal["public", "private"] = "public"
+    # Figures over all deals kept per worker until the next change (app/cache.py); 0 = off.
+    figure_cache_entries: int = 256
 
     @field_validator("database_url")
     @classmethod

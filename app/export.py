@@ -1,12 +1,14 @@
 """The deal CSV export, shared by `GET /deals.csv` and `deals export`.
 
 Every deal the filters match (paging is ignored: an export is never one page), in the order of
-the table, with DESIGN.md's columns. Memory stays flat however many rows: the deal rows come
-from one streamed query (a server-side cursor on Postgres) read `chunk_size` at a time, each
-chunk's types, parties, hardware and sources come from one query per kind (the chunk's ids as a
-single parameter, run on the session's own connection and read as plain tuples), and each chunk
-is written out before the next is read. If anything fails midway the generator raises, so the
-response is cut off visibly rather than ending as a short 200.
+the table, with DESIGN.md's columns. Each deal's cells are rendered ahead and stored
+(DealDerived, kept in step by app/derived.py), so the export is one flat query streamed
+`chunk_size` rows at a time (a server-side cursor on Postgres) with only the `url` appended;
+memory stays flat however many rows. A deal whose cells are not stored yet is rendered on the
+fly from its related rows (`render_cells`: one query per kind of row for a whole chunk, run on
+the session's own connection and read as plain tuples), so no row is ever left out. If anything
+fails midway the generator raises, so the response is cut off visibly rather than ending as a
+short 200.
 
 Cells a spreadsheet would run as a formula are neutralised with a leading `'`
 (see `app.csvformat.neutralise`; import reverses it with `unneutralise`).
@@ -35,6 +37,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased
 
 from app.csvformat import (
@@ -45,7 +48,16 @@ from app.csvformat import (
     source_line,
 )
 from app.filters import DealFilters
-from app.models import Deal, DealHardware, DealParty, DealTypeRow, Hardware, Organization, Source
+from app.models import (
+    Deal,
+    DealDerived,
+    DealHardware,
+    DealParty,
+    DealTypeRow,
+    Hardware,
+    Organization,
+    Source,
+)
 from app.queries.deals import ResolvedFilters, filter_deals, sort_deals
 from app.vocabulary import DealType, values
 
@@ -71,12 +83,6 @@ _DEAL_COLUMNS = (
 _TYPE_ORDER = {value: index for index, value in enumerate(values(DealType))}
 
 
-def export_statement(rf: ResolvedFilters) -> Any:
-    """The filtered deals in the table's order (unique id tie-breaker), as plain columns."""
-    ordered = sort_deals(filter_deals(select(Deal), rf), rf.filters)
-    return ordered.with_only_columns(*_DEAL_COLUMNS)
-
-
 def export_csv(
     session: Session,
     rf: ResolvedFilters,
@@ -94,10 +100,46 @@ def export_csv(
     """
     yield ((BOM if bom else "") + _csv_text([COLUMNS])).encode("utf-8")
     size = chunk_size or DEFAULT_CHUNK_SIZE
-    for rows in export_rows(session, rf, deal_url_prefix, chunk_size=size):
-        yield _csv_text(rows).encode("utf-8")
-        if progress is not None:
-            progress(len(rows))
+    url_cell = _url_cell(deal_url_prefix)
+    connection = session.connection()
+    result = connection.execute(
+        export_statement(rf),
+        execution_options={"stream_results": True, "max_row_buffer": size},
+    )
+    with result:
+        for rows in result.partitions(size):
+            yield _lines(connection, rows, url_cell).encode("utf-8")
+            if progress is not None:
+                progress(len(rows))
+
+
+def export_statement(rf: ResolvedFilters) -> Any:
+    """(id, stored cells) of the filtered deals in the table's order (unique id tie-breaker).
+
+    The cells are NULL for a deal whose row has not been rendered yet (written by a bulk load
+    that skipped the session hook); those are rendered on the fly, so nothing is ever left out.
+    """
+    ordered = sort_deals(filter_deals(select(Deal), rf), rf.filters)
+    return ordered.outerjoin(DealDerived, DealDerived.deal_id == Deal.id).with_only_columns(
+        Deal.id, DealDerived.cells
+    )
+
+
+def _lines(connection: Connection, rows: Sequence[Any], url_cell: Callable[[int], str]) -> str:
+    """One chunk of the CSV: each deal's stored cells, then its url."""
+    missing = [deal_id for deal_id, cells in rows if cells is None]
+    rendered = render_cells(connection, missing) if missing else {}
+    return "".join(
+        f"{rendered[deal_id] if cells is None else cells}{url_cell(deal_id)}\r\n"
+        for deal_id, cells in rows
+    )
+
+
+def _url_cell(prefix: str) -> Callable[[int], str]:
+    """The `url` cell of a deal id, quoted as the csv module would quote it."""
+    if any(char in prefix for char in ',"\r\n'):
+        return lambda deal_id: _csv_text([[f"{prefix}{deal_id}"]])[:-2]
+    return lambda deal_id: f"{prefix}{deal_id}"
 
 
 def count_export(session: Session, rf: ResolvedFilters) -> int:
@@ -106,20 +148,15 @@ def count_export(session: Session, rf: ResolvedFilters) -> int:
     return session.scalar(select(func.count()).select_from(matching)) or 0
 
 
-def export_rows(
-    session: Session, rf: ResolvedFilters, deal_url_prefix: str, *, chunk_size: int
-) -> Iterator[list[tuple[Any, ...]]]:
-    """The export's rows, one list of row tuples per chunk of deals."""
-    connection = session.connection()
+def render_cells(connection: Connection, deal_ids: Sequence[int]) -> dict[int, str]:
+    """The CSV text of each deal's cells before `url` (ending in the comma before it), read
+    from the deal and its related rows: what app/derived.py stores in DealDerived."""
+    if not deal_ids:
+        return {}
     related = _RelatedRows(connection)
     try:
-        result = connection.execute(
-            export_statement(rf),
-            execution_options={"stream_results": True, "max_row_buffer": chunk_size},
-        )
-        with result:
-            for deals in result.partitions(chunk_size):
-                yield _chunk_rows(related, deals, deal_url_prefix)
+        deals = related.fetch("deals", list(deal_ids))
+        return {row[0]: _csv_text([row])[:-2] + "," for row in _chunk_rows(related, deals)}
     finally:
         related.close()
 
@@ -130,9 +167,8 @@ def _csv_text(rows: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def _chunk_rows(
-    related: "_RelatedRows", deals: Sequence[Any], prefix: str
-) -> list[tuple[Any, ...]]:
+def _chunk_rows(related: "_RelatedRows", deals: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Each deal's cells before `url`, in COLUMNS order."""
     ids = [deal[0] for deal in deals]
     types = related.types(ids)
     parties = related.parties(ids)
@@ -156,7 +192,6 @@ def _chunk_rows(
             date_cell(announced_on, announced_precision),
             neutralise(region) if region else "",
             neutralise(sources.get(deal_id, "")),
-            f"{prefix}{deal_id}",
         )
         for (
             deal_id,
@@ -187,6 +222,9 @@ def _chunk_ids(dialect: str) -> Callable[[Any], Any]:
     return lambda column: column.in_(values_)
 
 
+_COMPILED: dict[str, dict[str, str]] = {}  # per dialect name: the statements, compiled once
+
+
 class _RelatedRows:
     """A chunk's types, parties, hardware and sources: one query each, compiled once and run
     on the session's own DBAPI connection (same transaction), read as plain tuples."""
@@ -194,9 +232,19 @@ class _RelatedRows:
     def __init__(self, connection: Connection) -> None:
         dialect = connection.dialect
         self.postgres = dialect.name == "postgresql"
+        if dialect.name not in _COMPILED:
+            _COMPILED[dialect.name] = self._compile(dialect)
+        self.sql = _COMPILED[dialect.name]
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None
+        self.cursor = driver_connection.cursor()
+
+    @staticmethod
+    def _compile(dialect: Dialect) -> dict[str, str]:
         in_chunk = _chunk_ids(dialect.name)
         relayed = aliased(Source)
         statements = {
+            "deals": select(*_DEAL_COLUMNS).where(in_chunk(Deal.id)).order_by(Deal.id),
             "types": select(DealTypeRow.deal_id, DealTypeRow.type).where(
                 in_chunk(DealTypeRow.deal_id)
             ),
@@ -226,15 +274,12 @@ class _RelatedRows:
             .where(in_chunk(Source.deal_id))
             .order_by(Source.deal_id, Source.published_on.asc().nulls_first(), Source.id),
         }
-        self.sql = {name: str(stmt.compile(dialect=dialect)) for name, stmt in statements.items()}
-        driver_connection = connection.connection.driver_connection
-        assert driver_connection is not None
-        self.cursor = driver_connection.cursor()
+        return {name: str(stmt.compile(dialect=dialect)) for name, stmt in statements.items()}
 
     def close(self) -> None:
         self.cursor.close()
 
-    def _fetch(self, name: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    def fetch(self, name: str, ids: list[int]) -> list[tuple[Any, ...]]:
         if self.postgres:
             self.cursor.execute(self.sql[name], {"chunk_ids": ids})
         else:
@@ -244,7 +289,7 @@ class _RelatedRows:
 
     def types(self, ids: list[int]) -> dict[int, str]:
         found: dict[int, list[str]] = {}
-        for deal_id, deal_type in self._fetch("types", ids):
+        for deal_id, deal_type in self.fetch("types", ids):
             found.setdefault(deal_id, []).append(deal_type)
         return {
             deal_id: "; ".join(sorted(items, key=_TYPE_ORDER.__getitem__))
@@ -254,7 +299,7 @@ class _RelatedRows:
     def parties(self, ids: list[int]) -> dict[int, str]:
         """`OpenAI (customer, investee); Microsoft (investor, provider)` (see format_parties)."""
         found: dict[int, dict[int, list[str]]] = {}
-        for deal_id, organization_id, name, role in self._fetch("parties", ids):
+        for deal_id, organization_id, name, role in self.fetch("parties", ids):
             by_organization = found.get(deal_id)
             if by_organization is None:
                 by_organization = found[deal_id] = {}
@@ -274,7 +319,7 @@ class _RelatedRows:
         """`Maia 200; H100 (24000)` (see format_hardware), and the lines' types once each."""
         lines: dict[int, list[str]] = {}
         kinds: dict[int, dict[str, None]] = {}
-        for deal_id, name, hardware_type, chips in self._fetch("hardware", ids):
+        for deal_id, name, hardware_type, chips in self.fetch("hardware", ids):
             line = name if chips is None else f"{name} ({chips})"
             if deal_id in lines:
                 lines[deal_id].append(line)
@@ -290,7 +335,7 @@ class _RelatedRows:
     def sources(self, ids: list[int]) -> dict[int, str]:
         """One line per source (see source_line)."""
         found: dict[int, list[str]] = {}
-        for deal_id, publisher, tier, published_on, precision, url, relays in self._fetch(
+        for deal_id, publisher, tier, published_on, precision, url, relays in self.fetch(
             "sources", ids
         ):
             line = source_line(publisher, tier, date_cell(published_on, precision), url, relays)

@@ -30,7 +30,6 @@ from app.csvformat import (
 from app.dates import PartialDate, Precision
 from app.models import Deal, Hardware, Organization, Source, StatusEvent, User
 from app.schemas import FormErrors, parse_deal_form, parse_source
-from app.search import refresh_search
 from app.services import deals as deal_service
 from app.vocabulary import HardwareType, OrgKind, Status, label, values
 
@@ -284,9 +283,6 @@ def import_csv(
         if report.problems or dry_run:
             session.rollback()
             return report
-        session.flush()
-        for deal in deals:
-            refresh_search(session, deal)
         session.commit()
         report.written = True
     except BaseException:

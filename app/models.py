@@ -256,7 +256,16 @@ class Deal(TimestampMixin, Base):
             name="term_order",
         ),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
-        Index("ix_deal_live_first_reported", "deleted_at", "first_reported_on", "id"),
+        *(
+            Index(
+                f"ix_deal_live_{name}",
+                column,
+                "id",
+                postgresql_where=text("deleted_at IS NULL"),
+                sqlite_where=text("deleted_at IS NULL"),
+            )
+            for name, column in (("reported", "first_reported_on"), ("updated", "updated_at"))
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -417,6 +426,9 @@ class Source(Base):
             "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
         ),
         CheckConstraint("relays_id IS NULL OR relays_id <> id", name="relays_other"),
+        # A publisher's track record finds its sources by app.queries.sources.publisher_key
+        # (publishers are stored stripped: every write path trims them).
+        Index("ix_source_publisher_lower", text("lower(publisher)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -524,6 +536,39 @@ class DealSearch(Base):
     document: Mapped[str] = mapped_column(Text)
 
 
+class DealDerived(Base):
+    """What is rendered ahead from a deal and its related rows (see app/derived.py), kept in
+    step by a session hook so that lists and figures over many deals read one flat row each.
+
+    `cells` is the CSV text of the deal's export row up to `url` (which depends on the request
+    and is appended at export time). `first_publisher` is the publisher (app.queries.sources
+    .publisher_key) credited with the first report; `first_status` is the status of the first
+    event and `confirmed_on` the date of the first confirmed-or-completed one.
+    """
+
+    __tablename__ = "deal_derived"
+    __table_args__ = (Index("ix_deal_derived_first_publisher", "first_publisher", "deal_id"),)
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
+    )
+    cells: Mapped[str] = mapped_column(Text)
+    first_publisher: Mapped[str | None] = mapped_column(String(200))
+    first_status: Mapped[str | None] = mapped_column(String(20))
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ChangeCounter(Base):
+    """One row: a number bumped by every flush that changes what lists and figures show (see
+    app/derived.py), so that figures computed over all deals can be cached until the next
+    change (app/cache.py), in every worker process alike."""
+
+    __tablename__ = "change_counter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE deal_fts USING fts5("
     "document, content='deal_search', content_rowid='deal_id', "
@@ -570,5 +615,6 @@ class AuditEvent(Base):
     user: Mapped[User | None] = relationship()
 
 
-# The audit trail hooks every flush; importing it here means no session can write unaudited.
-from app import audit  # noqa: E402, F401
+# The audit trail and the derived rows hook every flush; importing them here means no session
+# can write unaudited, or leave a deal's search document or export row behind.
+from app import audit, derived  # noqa: E402, F401

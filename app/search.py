@@ -9,10 +9,8 @@ every word of the query starts a word of the document ("mai" finds Maia, "MSFT" 
 import re
 
 from sqlalchemy import ColumnElement, func, literal_column, select, text
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.interfaces import LoaderOption
 
-from app.models import Deal, DealHardware, DealParty, DealSearch, Organization
+from app.models import Deal, DealSearch
 
 _NOT_WORD = re.compile(r"[\W_]+")
 MAX_QUERY_WORDS = 12
@@ -33,37 +31,6 @@ def search_document(deal: Deal) -> str:
     for source in deal.sources:
         parts.append(source.publisher)
     return " ".join(dict.fromkeys(w for part in parts for w in words(part)))
-
-
-def refresh_search(session: Session, deal: Deal) -> None:
-    """Rewrite a deal's search document; call after any change to what it is made of."""
-    document = search_document(deal)
-    row = session.get(DealSearch, deal.id)
-    if row is None:
-        session.add(DealSearch(deal_id=deal.id, document=document))
-    elif row.document != document:
-        row.document = document
-
-
-def refresh_missing_search(session: Session) -> int:
-    """Write the documents of deals that have none (after the search migration); commits."""
-    missing = select(Deal).where(~Deal.id.in_(select(DealSearch.deal_id)))
-    count = 0
-    for deal in session.scalars(missing.options(*_document_options())):
-        refresh_search(session, deal)
-        count += 1
-    session.commit()
-    return count
-
-
-def _document_options() -> list[LoaderOption]:
-    return [
-        selectinload(Deal.parties)
-        .joinedload(DealParty.organization)
-        .selectinload(Organization.aliases),
-        selectinload(Deal.hardware_lines).joinedload(DealHardware.hardware),
-        selectinload(Deal.sources),
-    ]
 
 
 def matching_deal_ids(session_dialect: str, query: str) -> ColumnElement[bool] | None:

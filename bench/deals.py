@@ -256,7 +256,6 @@ class DealMaker:
                  "chips": count, "position": position},
             )  # fmt: skip
             self.ids.hardware_line += 1
-        out.add("deal_search", {"deal_id": deal_id, "document": self._document(text, out)})
         return out
 
     def _org(self, role: str, exclude: set[int]) -> Org:
@@ -497,18 +496,6 @@ class DealMaker:
             "created_at": created,
             "updated_at": updated_at,
         }  # fmt: skip
-
-    def _document(self, text: tuple[str, str, str | None], out: DealRows) -> str:
-        """The words app.search.search_document writes for this deal (same parts, same order)."""
-        parts: list[str] = [*words(text[0]), *words(text[1])]
-        orgs, chips = self.world.organizations, self.world.hardware
-        for party in out.tables["deal_party"]:
-            parts.extend(orgs[party["organization_id"] - 1].words)
-        for line in out.tables.get("deal_hardware", []):
-            parts.extend(chips[line["hardware_id"] - 1].words)
-        for source in out.tables["source"]:
-            parts.extend(words(str(source["publisher"])))
-        return " ".join(dict.fromkeys(parts))
 
 
 def _at(day: date, hour: int) -> datetime:

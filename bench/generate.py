@@ -25,8 +25,10 @@ from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select,
 
 from app import migrate
 from app.db import make_engine
+from app.derived import refresh_derived
 from app.models import (
     Deal,
+    DealDerived,
     DealHardware,
     DealParty,
     DealSearch,
@@ -53,13 +55,14 @@ TABLES: dict[str, Table] = {
         Source,
         StatusEvent,
         DealSearch,
+        DealDerived,
     )
 }
 # Tables whose ids we set ourselves: Postgres sequences must then be moved past them.
 SEQUENCED = ("organization", "organization_alias", "hardware", "deal", "deal_party",
              "deal_hardware", "source", "status_event")  # fmt: skip
-DEAL_TABLES = ("deal", "deal_type", "deal_party", "deal_hardware", "source", "status_event",
-               "deal_search")  # fmt: skip
+DEAL_TABLES = ("deal", "deal_type", "deal_party", "deal_hardware", "source", "status_event")
+DERIVED_TABLES = ("deal_search", "deal_derived")  # rendered by app.derived from the rows
 BATCH_DEALS = 2000
 
 console = Console(stderr=True)
@@ -161,6 +164,8 @@ def generate(
                 pending = writer.submit(_write_batch, connection, write, tables)
                 for name in DEAL_TABLES:
                     report.rows[name] = report.rows.get(name, 0) + len(tables[name])
+                for name in DERIVED_TABLES:
+                    report.rows[name] = report.rows.get(name, 0) + len(tables["deal"])
                 if progress and task is not None:
                     progress.update(task, completed=min(first + batch - 1, deals))
             if pending:
@@ -192,6 +197,9 @@ def _write_batch(
 ) -> None:
     for name in DEAL_TABLES:  # parents before children: foreign keys hold row by row
         write(connection, TABLES[name], tables[name])
+    # Bulk inserts skip the session hook: render the search documents and export rows here,
+    # with the app's own code.
+    refresh_derived(connection, [row["id"] for row in tables["deal"]])
 
 
 def checksums(engine: Engine) -> dict[str, str]:

@@ -23,10 +23,12 @@ import httpx
 import psycopg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from app import migrate
 from app.config import PROJECT_ROOT
 from app.db import make_engine
+from app.derived import refresh_missing
 from app.models import Deal
 from bench.generate import Report, run
 
@@ -110,6 +112,14 @@ def bench_database(
                     admin.execute(f'CREATE DATABASE "{make_url(url).database}"')
             migrate.upgrade(url)
             report = run(url, size, seed)
+        else:  # a kept database: bring it up to the current schema, as `deals db upgrade` does
+            migrate.upgrade(url)
+            engine = make_engine(url)
+            try:
+                with Session(engine) as session:
+                    refresh_missing(session)
+            finally:
+                engine.dispose()
         yield BenchDatabase(kind, size, url, report)
     finally:
         if not keep:

@@ -134,10 +134,14 @@ class StatementCounter:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.count = 0
+        self.statements: list[str] = []
 
-    def _on_execute(self, *args: object) -> None:
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _on_execute(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        self.statements.append(statement)
 
     def __enter__(self) -> "StatementCounter":
         event.listen(self.engine, "before_cursor_execute", self._on_execute)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from app import export, migrate
@@ -33,11 +34,13 @@ from app.csvformat import (
 )
 from app.dates import PartialDate
 from app.db import make_engine, make_sessionmaker
+from app.derived import refresh_derived
 from app.filters import DealFilters
 from app.main import create_app
-from app.models import Deal, DealParty, Organization, Source, utcnow
+from app.models import Deal, DealDerived, Hardware, Organization, Source, utcnow
 from app.queries.deals import list_deals, resolve_filters
 from app.services.demo import load_demo
+from app.vocabulary import SourceTier
 from tests.databases import enabled_databases, throwaway_postgres
 from tests.factories import make_deal, make_hardware, make_organization
 from tests.live import free_port
@@ -373,21 +376,85 @@ def test_the_generator_reads_each_chunk_only_when_it_is_needed(
         assert counter.count == 0  # nothing runs until the response is read
         header = next(stream)
         first = next(stream)
+        rest = b"".join(stream)
     assert header.startswith(b"id,title,")
     assert len(rows_of(first)) == 5
+    assert len(rows_of(rest)) == 58 - 5
+    queries = [sql for sql in counter.statements if not sql.startswith("SAVEPOINT")]
+    assert len(queries) == 1, queries  # one streamed query, whatever the number of chunks
 
-    # Rename the organizations of the last deal now: only a later read can see it.
-    last = table_ids(demo, "sort=title")[-1]
-    org_ids = select(DealParty.organization_id).where(DealParty.deal_id == last)
-    demo.execute(
-        update(Organization)
-        .where(Organization.id.in_(org_ids))
-        .values(name=Organization.name + " Renamed Mid-Export")
-    )
-    rest = rows_of(b"".join(stream))
-    assert rest[-1][0] == str(last)
-    assert "Renamed Mid-Export" in rest[-1][5]
-    assert "Renamed Mid-Export" not in first.decode()
+
+@pytest.mark.parametrize("kind", [kind for kind in enabled_databases() if kind == "postgresql"])
+def test_postgres_streams_from_a_server_side_cursor(kind: str) -> None:
+    """SQLite has no server-side cursors (fetchmany steps its cursor); Postgres keeps the rest
+    of the export in a named cursor until it is read."""
+    with throwaway_postgres() as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            with make_sessionmaker(engine)() as session:
+                load_demo(session)
+                open_cursors = text("SELECT count(*) FROM pg_cursors")
+                rf = resolve_filters(session, DealFilters.from_query([]))
+                stream = export.export_csv(session, rf, "http://x/deals/", chunk_size=5)
+                next(stream), next(stream)
+                assert session.scalar(open_cursors) == 1  # the rest waits in the database
+                assert len(rows_of(b"".join(stream))) == 58 - 5
+                assert session.scalar(open_cursors) == 0
+        finally:
+            engine.dispose()
+
+
+def test_memory_holds_one_chunk_not_the_whole_export(demo: Session) -> None:
+    rf = resolve_filters(demo, DealFilters.from_query([]))
+
+    def peak_bytes(chunk_size: int) -> tuple[int, int]:
+        tracemalloc.start()
+        try:
+            size = sum(len(chunk) for chunk in export.export_csv(
+                demo, rf, "http://x/deals/", chunk_size=chunk_size))  # fmt: skip
+            return size, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak_bytes(5)  # warm the statement caches
+    size, small = peak_bytes(2)
+    _, whole = peak_bytes(1000)
+    # Read in one chunk, the whole file is in memory at once (as rows, text and bytes); in
+    # chunks of two, the peak is lower by more than the file's size.
+    assert whole - small > size, (small, whole, size)
+
+
+def test_stored_rows_follow_every_change_to_what_a_row_shows(demo: Session) -> None:
+    """Renamed organizations and hardware, new sources and statuses reach the stored rows."""
+    rf = resolve_filters(demo, DealFilters.from_query([]))
+
+    def exported() -> bytes:
+        return b"".join(export.export_csv(demo, rf, "http://x/deals/"))
+
+    def rendered_afresh() -> bytes:
+        connection = demo.connection()
+        connection.execute(delete(DealDerived))  # every row is now rendered on the fly
+        try:
+            return exported()
+        finally:
+            refresh_derived(connection, connection.scalars(select(Deal.id)).all())
+
+    stored_rows = demo.scalar(select(func.count()).select_from(DealDerived))
+    assert stored_rows == demo.scalar(select(func.count()).select_from(Deal))
+    microsoft = demo.scalars(select(Organization).where(Organization.slug == "microsoft")).one()
+    microsoft.name = "Microsoft Renamed"
+    hardware = demo.scalars(select(Hardware).where(Hardware.slug == "h100")).one()
+    hardware.name = "H100 Renamed"
+    deal = demo.scalars(select(Deal).order_by(Deal.id)).first()
+    assert deal is not None
+    deal.sources.append(Source(publisher="=Renamed Wire", tier=SourceTier.SECONDARY))
+    deal.title = "Retitled"
+    demo.flush()
+    after = exported()
+    assert b"Microsoft Renamed" in after and b"H100 Renamed" in after
+    assert b"=Renamed Wire (secondary)" in after and b"Retitled" in after
+    assert after == rendered_afresh()
 
 
 # --- the Export CSV link ----------------------------------------------------------------------
@@ -474,7 +541,7 @@ def test_the_command_line_refuses_bad_filters(database_url: str, tmp_path: Path)
 def test_an_export_that_fails_midway_is_cut_off_not_a_short_200(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_chunk_rows = export._chunk_rows
+    real_lines = export._lines
     calls = 0
 
     def failing_on_the_third_chunk(*args: object) -> object:
@@ -482,10 +549,10 @@ def test_an_export_that_fails_midway_is_cut_off_not_a_short_200(
         calls += 1
         if calls == 3:
             raise RuntimeError("the database went away")
-        return real_chunk_rows(*args)  # type: ignore[arg-type]
+        return real_lines(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(export, "DEFAULT_CHUNK_SIZE", 10)
-    monkeypatch.setattr(export, "_chunk_rows", failing_on_the_third_chunk)
+    monkeypatch.setattr(export, "_lines", failing_on_the_third_chunk)
     app = create_app(Settings(environment="test", database_url=database_url, secret_key=SECRET))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))

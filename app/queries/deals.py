@@ -142,12 +142,20 @@ _SORT_COLUMNS = {
 }
 
 
+_NULLABLE_SORTS = {"value", "capacity"}
+
+
 def sort_deals(stmt: Select[Deal], f: DealFilters) -> Select[Deal]:
-    """Order by the chosen column, empty values last, then by id: a stable, total order."""
+    """Order by the chosen column, empty values last, then by id: a stable, total order.
+
+    NULLS LAST is said only for columns that can be empty: on the others it would stop
+    Postgres from reading an index backwards (which gives NULLS FIRST) for a descending sort.
+    """
     column = _SORT_COLUMNS[f.sort_key]
-    if f.sort_descending:
-        return stmt.order_by(column.desc().nulls_last(), Deal.id.desc())
-    return stmt.order_by(column.asc().nulls_last(), Deal.id.asc())
+    ordered = column.desc() if f.sort_descending else column.asc()
+    if f.sort_key in _NULLABLE_SORTS:
+        ordered = ordered.nulls_last()
+    return stmt.order_by(ordered, Deal.id.desc() if f.sort_descending else Deal.id.asc())
 
 
 def table_options() -> list[LoaderOption]:
@@ -179,11 +187,19 @@ class DealPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def list_deals(session: Session, rf: ResolvedFilters) -> DealPage:
-    """One page of the filtered deals, in the chosen order, with the total they come from."""
+def count_deals(session: Session, rf: ResolvedFilters) -> int:
+    """How many live deals the filters match."""
+    matching = filter_deals(select(Deal.id), rf).subquery()
+    return session.scalar(select(func.count()).select_from(matching)) or 0
+
+
+def list_deals(session: Session, rf: ResolvedFilters, *, total: int | None = None) -> DealPage:
+    """One page of the filtered deals, in the chosen order, with the total they come from
+    (counted here unless the caller knows it, e.g. from app/cache.py)."""
     f = rf.filters
     stmt = filter_deals(select(Deal), rf)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if total is None:
+        total = count_deals(session, rf)
     rows = session.scalars(
         sort_deals(stmt, f)
         .options(*table_options())

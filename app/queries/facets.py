@@ -70,71 +70,87 @@ def _vocabulary_facet(
     )
 
 
-def deal_facets(session: Session, rf: ResolvedFilters, url_for: UrlFor) -> list[Facet]:
-    """Status, hardware type, deal type, confidence, top organizations and vendors."""
-    status_counts = dict(
-        session.execute(
+@dataclass(frozen=True)
+class FacetCounts:
+    """The counts behind the facets (what app/cache.py keeps): by value, and the top
+    organizations and vendors as (slug, name, count), most deals first."""
+
+    status: dict[str, int]
+    confidence: dict[str, int]
+    deal_type: dict[str, int]
+    hardware_type: dict[str, int]
+    party: list[tuple[str, str, int]]
+    vendor: list[tuple[str, str, int]]
+
+
+def facet_counts(session: Session, rf: ResolvedFilters) -> FacetCounts:
+    """One grouped statement per facet, each under every *other* active filter."""
+
+    def grouped(stmt: Any) -> dict[str, int]:
+        return {value: count for value, count in session.execute(stmt)}
+
+    def top(stmt: Any) -> list[tuple[str, str, int]]:
+        return [(slug, name, count) for slug, name, count in session.execute(stmt)]
+
+    party_deals = func.count(func.distinct(DealParty.deal_id))
+    vendor_deals = func.count(func.distinct(DealHardware.deal_id))
+    return FacetCounts(
+        status=grouped(
             select(Deal.status, func.count())
             .where(*deal_conditions(rf, exclude="status"))
             .group_by(Deal.status)
-        ).all()
-    )
-    confidence_counts = dict(
-        session.execute(
+        ),
+        confidence=grouped(
             select(Deal.confidence, func.count())
             .where(*deal_conditions(rf, exclude="confidence"))
             .group_by(Deal.confidence)
-        ).all()
-    )
-    type_counts = dict(
-        session.execute(
+        ),
+        deal_type=grouped(
             select(DealTypeRow.type, func.count())
             .where(DealTypeRow.deal_id.in_(_ids(rf, "deal_type")))
             .group_by(DealTypeRow.type)
-        ).all()
-    )
-    hardware_type_counts = dict(
-        session.execute(
+        ),
+        hardware_type=grouped(
             select(Hardware.type, func.count(func.distinct(DealHardware.deal_id)))
             .join(Hardware, Hardware.id == DealHardware.hardware_id)
             .where(DealHardware.deal_id.in_(_ids(rf, "hardware_type")))
             .group_by(Hardware.type)
-        ).all()
+        ),
+        party=top(
+            select(Organization.slug, Organization.name, party_deals)
+            .join(Organization, Organization.id == DealParty.organization_id)
+            .where(DealParty.deal_id.in_(_ids(rf, "party")))
+            .group_by(Organization.slug, Organization.name)
+            .order_by(party_deals.desc(), Organization.name)
+        ),
+        vendor=top(
+            select(Organization.slug, Organization.name, vendor_deals)
+            .join(Hardware, Hardware.id == DealHardware.hardware_id)
+            .join(Organization, Organization.id == Hardware.vendor_id)
+            .where(DealHardware.deal_id.in_(_ids(rf, "vendor")))
+            .group_by(Organization.slug, Organization.name)
+            .order_by(vendor_deals.desc(), Organization.name)
+        ),
     )
-    facets = [
-        _vocabulary_facet(rf, url_for, "status", "Status", status_counts, values(Status)),
+
+
+def deal_facets(
+    session: Session, rf: ResolvedFilters, url_for: UrlFor, counts: FacetCounts | None = None
+) -> list[Facet]:
+    """Status, hardware type, deal type, confidence, top organizations and vendors."""
+    c = counts if counts is not None else facet_counts(session, rf)
+    return [
+        _vocabulary_facet(rf, url_for, "status", "Status", c.status, values(Status)),
         _vocabulary_facet(
-            rf,
-            url_for,
-            "hardware_type",
-            "Hardware type",
-            hardware_type_counts,
-            values(HardwareType),
+            rf, url_for, "hardware_type", "Hardware type", c.hardware_type, values(HardwareType)
         ),
-        _vocabulary_facet(rf, url_for, "deal_type", "Deal type", type_counts, values(DealType)),
+        _vocabulary_facet(rf, url_for, "deal_type", "Deal type", c.deal_type, values(DealType)),
         _vocabulary_facet(
-            rf, url_for, "confidence", "Confidence", confidence_counts, values(Confidence)
+            rf, url_for, "confidence", "Confidence", c.confidence, values(Confidence)
         ),
+        _top_facet(rf, url_for, "party", "Organizations", c.party, TOP_ORGANIZATIONS),
+        _top_facet(rf, url_for, "vendor", "Hardware vendor", c.vendor, TOP_VENDORS),
     ]
-    party_rows = session.execute(
-        select(Organization.slug, Organization.name, func.count(func.distinct(DealParty.deal_id)))
-        .join(Organization, Organization.id == DealParty.organization_id)
-        .where(DealParty.deal_id.in_(_ids(rf, "party")))
-        .group_by(Organization.slug, Organization.name)
-        .order_by(func.count(func.distinct(DealParty.deal_id)).desc(), Organization.name)
-    ).all()
-    facets.append(_top_facet(rf, url_for, "party", "Organizations", party_rows, TOP_ORGANIZATIONS))
-    vendor = Organization
-    vendor_rows = session.execute(
-        select(vendor.slug, vendor.name, func.count(func.distinct(DealHardware.deal_id)))
-        .join(Hardware, Hardware.id == DealHardware.hardware_id)
-        .join(vendor, vendor.id == Hardware.vendor_id)
-        .where(DealHardware.deal_id.in_(_ids(rf, "vendor")))
-        .group_by(vendor.slug, vendor.name)
-        .order_by(func.count(func.distinct(DealHardware.deal_id)).desc(), vendor.name)
-    ).all()
-    facets.append(_top_facet(rf, url_for, "vendor", "Hardware vendor", vendor_rows, TOP_VENDORS))
-    return facets
 
 
 def _top_facet(

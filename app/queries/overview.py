@@ -4,20 +4,21 @@ Every query reads live deals only (`Deal.deleted_at IS NULL`, as app/queries/dea
 the page costs a fixed number of statements whatever the number of deals: one per figure.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from statistics import median
+from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.dates import PartialDate, Precision
-from app.models import Deal, DealHardware, DealParty, Hardware, Organization, StatusEvent
+from app.models import Deal, DealDerived, DealHardware, DealParty, Hardware, Organization
 from app.vocabulary import HardwareType, Role, Status
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
+PROVIDERS_LISTED = 25  # rows of the provider table; the page says how many there are
+RUMORS_LISTED = 20  # deals listed under each rumor outcome; the counts are exact
 
 
 @dataclass(frozen=True)
@@ -82,33 +83,56 @@ class HardwareByQuarter:
     earlier_to: PartialDate | None  # the quarter just before the first one shown
 
 
+def _quarter_number(day: Any, dialect: str) -> Any:
+    """year * 4 + quarter index (0–3) of a date column, as an integer, in SQL."""
+    year: Any
+    month: Any
+    if dialect == "postgresql":
+        year = cast(func.extract("year", day), Integer)
+        month = cast(func.extract("month", day), Integer)
+    else:
+        year = cast(func.strftime("%Y", day), Integer)
+        month = cast(func.strftime("%m", day), Integer)
+    return year * 4 + (month - 1) // 3
+
+
+def _from_quarter_number(number: int) -> PartialDate:
+    return PartialDate(date(number // 4, 3 * (number % 4) + 1, 1), Precision.QUARTER)
+
+
 def hardware_by_quarter(session: Session, max_quarters: int = MAX_QUARTERS) -> HardwareByQuarter:
-    """Deals per quarter of their first report, by hardware group: one statement."""
-    stmt = (
-        select(Deal.id, Deal.first_reported_on, Hardware.type)
+    """Deals per quarter of their first report, by hardware group: two grouped statements."""
+    quarter = _quarter_number(Deal.first_reported_on, session.get_bind().dialect.name)
+    per_quarter: dict[int, int] = {
+        int(number): count
+        for number, count in session.execute(
+            select(quarter, func.count()).where(LIVE).group_by(quarter)
+        )
+    }
+    if not per_quarter:
+        return HardwareByQuarter([], 0, None)
+    group = case(
+        *((Hardware.type.in_(g.types), g.key) for g in HARDWARE_GROUPS),
+        else_=UNSPECIFIED.key,
+    )
+    by_group = session.execute(
+        select(quarter, group, func.count(func.distinct(Deal.id)))
         .outerjoin(DealHardware, DealHardware.deal_id == Deal.id)
         .outerjoin(Hardware, Hardware.id == DealHardware.hardware_id)
         .where(LIVE)
-        .distinct()
-    )
-    groups: dict[int, set[str]] = defaultdict(set)
-    reported: dict[int, date] = {}
-    for deal_id, first_reported_on, hardware_type in session.execute(stmt):
-        reported[deal_id] = first_reported_on
-        groups[deal_id].add(_GROUP_OF_TYPE[hardware_type] if hardware_type else UNSPECIFIED.key)
-    if not reported:
-        return HardwareByQuarter([], 0, None)
-    rows: dict[date, QuarterRow] = {}
-    quarter = quarter_of(min(reported.values()))
-    last = quarter_of(max(reported.values()))
-    while quarter.start <= last.start:
-        rows[quarter.start] = QuarterRow(quarter, by_group={g.key: 0 for g in CHART_GROUPS})
-        quarter = quarter_of(quarter.next_start)
-    for deal_id, day in reported.items():
-        row = rows[quarter_of(day).start]
-        row.deals += 1
-        for key in groups[deal_id]:
-            row.by_group[key] += 1
+        .group_by(quarter, group)
+    ).all()
+    first, last = min(per_quarter), max(per_quarter)
+    rows = {
+        number: QuarterRow(
+            _from_quarter_number(number),
+            per_quarter.get(number, 0),
+            {g.key: 0 for g in CHART_GROUPS},
+        )
+        for number in range(first, last + 1)
+    }
+    for number, key, count in by_group:
+        rows[int(number)].by_group[key] = count
     ordered = list(rows.values())
     shown, hidden = ordered[-max_quarters:], ordered[:-max_quarters]
     earlier_to = hidden[-1].quarter if hidden else None
@@ -123,6 +147,14 @@ class DealRef:
 
 
 @dataclass(frozen=True)
+class RumorGroup:
+    """Deals first heard of as rumors that ended one way: how many, and the first few."""
+
+    count: int
+    deals: list[DealRef]  # at most RUMORS_LISTED, by title
+
+
+@dataclass(frozen=True)
 class Outcomes:
     """How long confirmation takes, and what became of the deals first heard of as rumors."""
 
@@ -131,66 +163,87 @@ class Outcomes:
     same_day: int  # of those, confirmed when first reported (0 days)
     median_days_later: float | None  # the median of the others
     rumors: int  # deals whose first event was rumored or in talks
-    rumors_confirmed: list[DealRef]
-    rumors_denied: list[DealRef]
-    rumors_open: list[DealRef]
+    rumors_confirmed: RumorGroup
+    rumors_denied: RumorGroup
+    rumors_open: RumorGroup
 
-    def share(self, part: list[DealRef]) -> int:
+    def share(self, part: RumorGroup) -> int:
         """`part` as a whole percentage of the rumors."""
-        return round(100 * len(part) / self.rumors) if self.rumors else 0
+        return round(100 * part.count / self.rumors) if self.rumors else 0
+
+    @property
+    def listed(self) -> int:
+        return sum(
+            len(g.deals) for g in (self.rumors_confirmed, self.rumors_denied, self.rumors_open)
+        )
+
+
+def _days_between(later: Any, earlier: Any, dialect: str) -> Any:
+    if dialect == "postgresql":
+        return later - earlier
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+
+def _median(counts: list[tuple[int, int]]) -> float | None:
+    """The median of values given as (value, how many), sorted by value."""
+    total = sum(n for _, n in counts)
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found: list[int] = []
+    seen = 0
+    for value, n in counts:
+        while wanted and wanted[0] < seen + n:
+            found.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(found) / len(found)
 
 
 def deal_outcomes(session: Session) -> Outcomes:
-    """The median and the rumor shares from the status history of live deals: one statement."""
-    stmt = (
-        select(
-            Deal.id,
-            Deal.title,
-            Deal.status,
-            Deal.first_reported_on,
-            StatusEvent.status,
-            StatusEvent.effective_on,
-            StatusEvent.effective_precision,
-            StatusEvent.recorded_at,
-            StatusEvent.id,
-        )
-        .join(StatusEvent, StatusEvent.deal_id == Deal.id)
-        .where(LIVE)
-    )
-    first_event: dict[int, tuple[tuple[tuple[date, int], datetime, int], str]] = {}
-    confirmed_on: dict[int, date] = {}
-    deals: dict[int, tuple[DealRef, date]] = {}
-    for (
-        deal_id,
-        title,
-        status,
-        reported_on,
-        ev_status,
-        ev_on,
-        ev_precision,
-        ev_at,
-        ev_id,
-    ) in session.execute(stmt):
-        deals[deal_id] = (DealRef(deal_id, title, status), reported_on)
-        # The same order as app.models.latest_event, read from the other end.
-        key = (PartialDate(ev_on, Precision(ev_precision)).sort_key(), ev_at, ev_id)
-        if deal_id not in first_event or key < first_event[deal_id][0]:
-            first_event[deal_id] = (key, ev_status)
-        if status in CONFIRMED and ev_status in CONFIRMED:
-            confirmed_on[deal_id] = min(ev_on, confirmed_on.get(deal_id, ev_on))
+    """The median and the rumor shares of live deals, from each deal's first status and first
+    confirmation (DealDerived, worked out when it is saved): five grouped or short statements."""
+    dialect = session.get_bind().dialect.name
     # A confirmation dated before the first report means both came out together: 0 days.
-    waits = [max(0, (on - deals[d][1]).days) for d, on in confirmed_on.items()]
-    rumors = [deals[d][0] for d, (_, first) in first_event.items() if first in RUMORS]
-    rumors.sort(key=lambda ref: ref.title.lower())
+    raw = _days_between(DealDerived.confirmed_on, Deal.first_reported_on, dialect)
+    days = case((raw < 0, 0), else_=raw)
+    waits = sorted(
+        (int(value), int(n))
+        for value, n in session.execute(
+            select(days, func.count())
+            .select_from(Deal)
+            .join(DealDerived, DealDerived.deal_id == Deal.id)
+            .where(LIVE, Deal.status.in_(CONFIRMED), DealDerived.confirmed_on.is_not(None))
+            .group_by(days)
+        ).all()
+    )
+    later = [(value, n) for value, n in waits if value > 0]
+    rumor = (
+        select(Deal.id, Deal.title, Deal.status)
+        .join(DealDerived, DealDerived.deal_id == Deal.id)
+        .where(LIVE, DealDerived.first_status.in_(RUMORS))
+    )
+    outcome_of = {"confirmed": CONFIRMED, "denied": DENIED}
+    groups: dict[str, RumorGroup] = {}
+    for key, statuses in (*outcome_of.items(), ("open", None)):
+        condition = (
+            Deal.status.in_(statuses) if statuses else Deal.status.not_in(CONFIRMED + DENIED)
+        )
+        matching = rumor.where(condition)
+        count = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        listed = session.execute(
+            matching.order_by(func.lower(Deal.title), Deal.id).limit(RUMORS_LISTED)
+        ).all()
+        groups[key] = RumorGroup(count, [DealRef(*row) for row in listed])
     return Outcomes(
-        confirmed_deals=len(confirmed_on),
-        median_days=median(waits) if waits else None,
-        same_day=sum(1 for w in waits if w == 0),
-        median_days_later=median(later) if (later := [w for w in waits if w > 0]) else None,
-        rumors=len(rumors),
-        rumors_confirmed=[r for r in rumors if r.status in CONFIRMED],
-        rumors_denied=[r for r in rumors if r.status in DENIED],
-        rumors_open=[r for r in rumors if r.status not in CONFIRMED + DENIED],
+        confirmed_deals=sum(n for _, n in waits),
+        median_days=_median(waits),
+        same_day=sum(n for value, n in waits if value == 0),
+        median_days_later=_median(later),
+        rumors=sum(g.count for g in groups.values()),
+        rumors_confirmed=groups["confirmed"],
+        rumors_denied=groups["denied"],
+        rumors_open=groups["open"],
     )
 
 
@@ -204,13 +257,22 @@ class ProviderTotal:
     sized_deals: int
 
 
-def provider_totals(session: Session) -> list[ProviderTotal]:
-    """Organizations in the provider role, with their deals' summed value and capacity."""
+@dataclass(frozen=True)
+class ProviderTotals:
+    rows: list[ProviderTotal]
+    providers: int  # all organizations that provide in a live deal (the rows may be fewer)
+
+
+def provider_totals(session: Session, limit: int = PROVIDERS_LISTED) -> ProviderTotals:
+    """Organizations in the provider role with their deals' summed value and capacity: the
+    `limit` with the most deals (then the highest value, then by name), and how many in all."""
+    deals = func.count(Deal.id)
+    value = func.sum(Deal.value_usd)
     stmt = (
         select(
             Organization,
-            func.count(Deal.id),
-            func.sum(Deal.value_usd),
+            deals,
+            value,
             func.count(Deal.value_usd),
             func.sum(Deal.capacity_mw),
             func.count(Deal.capacity_mw),
@@ -220,16 +282,21 @@ def provider_totals(session: Session) -> list[ProviderTotal]:
         .where(LIVE, DealParty.role == Role.PROVIDER)
         .group_by(Organization.id)
     )
-    totals = [
+    ordered = stmt.order_by(
+        deals.desc(), func.coalesce(value, 0).desc(), func.lower(Organization.name), Organization.id
+    )
+    rows = [
         ProviderTotal(
             org,
-            deals,
-            int(value) if value is not None else None,
+            count,
+            int(total) if total is not None else None,
             valued,
             float(mw) if mw is not None else None,
             sized,
         )
-        for org, deals, value, valued, mw, sized in session.execute(stmt)
+        for org, count, total, valued, mw, sized in session.execute(ordered.limit(limit))
     ]
-    totals.sort(key=lambda t: (-t.deals, -(t.value_usd or 0), t.organization.name.lower()))
-    return totals
+    everyone = select(func.count(func.distinct(DealParty.organization_id))).where(
+        DealParty.role == Role.PROVIDER, DealParty.deal_id.in_(select(Deal.id).where(LIVE))
+    )
+    return ProviderTotals(rows, session.scalar(everyone) or 0)

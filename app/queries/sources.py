@@ -6,7 +6,7 @@ another source, or whose tier is `relay`, repeat someone else's story and are ne
 undated sources come after dated ones. Publishers are grouped case-insensitively.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,8 +15,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.dates import PartialDate, Precision
-from app.models import Deal, Source
-from app.vocabulary import SourceTier, Status
+from app.models import Deal, DealDerived, Source
+from app.vocabulary import Status
 
 CONFIRMED = (Status.CONFIRMED.value, Status.COMPLETED.value)
 DENIED = (Status.DENIED.value, Status.CANCELLED.value)
@@ -44,7 +44,7 @@ class TrackRecord:
 Order = tuple[int, date, int, int]
 
 
-def _first_report_order(published_on: date | None, precision: str | None, source_id: int) -> Order:
+def first_report_order(published_on: date | None, precision: str | None, source_id: int) -> Order:
     if published_on is None or precision is None:
         return (1, date.max, 0, source_id)
     start, rank = PartialDate(published_on, Precision(precision)).sort_key()
@@ -56,63 +56,47 @@ def track_records(
 ) -> dict[str, TrackRecord]:
     """Track records keyed by `publisher_key`, for all publishers or only the ones named.
 
-    One statement: the sources of every live deal (or of the live deals citing one of
-    `publishers`, which is all it takes to know who first reported them).
+    Three grouped statements, whatever the number of deals: the live deals' sources per
+    spelling, and their first reports per credited publisher and status, read from
+    DealDerived.first_publisher (each deal's first reporter, worked out when it is saved).
     """
-    stmt = (
-        select(
-            Source.id,
-            Source.deal_id,
-            Source.publisher,
-            Source.published_on,
-            Source.published_precision,
-            Source.tier,
-            Source.relays_id,
-            Deal.status,
-        )
-        .join(Deal, Deal.id == Source.deal_id)
-        .where(Deal.deleted_at.is_(None))
-    )
+    live = Deal.deleted_at.is_(None)
     wanted: set[str] | None = None
+    cited_by = select(Source.publisher).join(Deal, Deal.id == Source.deal_id).where(live)
+    firsts = (
+        select(DealDerived.first_publisher, Deal.status, func.count())
+        .join(Deal, Deal.id == DealDerived.deal_id)
+        .where(live, DealDerived.first_publisher.is_not(None))
+        .group_by(DealDerived.first_publisher, Deal.status)
+    )
     if publishers is not None:
         wanted = {publisher_key(p) for p in publishers}
-        citing = select(Source.deal_id).where(
+        cited_by = cited_by.where(
             or_(
                 Source.publisher.in_(list(publishers)),
-                func.lower(func.trim(Source.publisher)).in_(wanted),
+                func.lower(Source.publisher).in_(wanted),
             )
         )
-        stmt = stmt.where(Source.deal_id.in_(citing))
+        firsts = firsts.where(DealDerived.first_publisher.in_(wanted))
     records: dict[str, TrackRecord] = {}
-    cited: dict[str, set[int]] = defaultdict(set)
-    first: dict[int, tuple[Order, str]] = {}
-    status_of: dict[int, str] = {}
-    for source_id, deal_id, publisher, on, precision, tier, relays_id, status in session.execute(
-        stmt
-    ):
+    spellings = cited_by.add_columns(func.count(), func.count(func.distinct(Source.deal_id)))
+    for publisher, sources, deals in session.execute(spellings.group_by(Source.publisher)):
         key = publisher_key(publisher)
         record = records.setdefault(key, TrackRecord(key))
-        record.sources += 1
-        record.spellings[publisher.strip()] += 1
-        cited[key].add(deal_id)
-        status_of[deal_id] = status
-        if relays_id is not None or tier == SourceTier.RELAY:
-            continue
-        order = _first_report_order(on, precision, source_id)
-        if deal_id not in first or order < first[deal_id][0]:
-            first[deal_id] = (order, key)
-    for deal_id, (_, key) in first.items():
-        record = records[key]
-        record.first_reports += 1
-        status = status_of[deal_id]
+        record.sources += sources
+        record.deals += deals  # a deal citing one publisher under two spellings counts twice
+        record.spellings[publisher.strip()] += sources
+    for first_publisher, status, count in session.execute(firsts):
+        key = str(first_publisher)  # never NULL here (see the WHERE above)
+        record = records.setdefault(key, TrackRecord(key))
+        record.first_reports += count
         if status in CONFIRMED:
-            record.confirmed += 1
+            record.confirmed += count
         elif status in DENIED:
-            record.denied += 1
+            record.denied += count
         else:
-            record.open += 1
-    for key, record in records.items():
-        record.deals = len(cited[key])
+            record.open += count
+    for record in records.values():
         record.publisher = min(record.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     if wanted is not None:
         records = {k: r for k, r in records.items() if k in wanted}

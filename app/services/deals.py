@@ -36,7 +36,6 @@ from app.schemas import (
     StatusInput,
     hardware_type_choice,
 )
-from app.search import refresh_search
 from app.vocabulary import HardwareType, OrgKind
 
 
@@ -296,7 +295,6 @@ def create_deal(
         deal.relations.append(DealRelation(kind=relation[0], related_deal=relation[1]))
     session.add(deal)
     session.flush()
-    refresh_search(session, deal)
     session.commit()
     return deal
 
@@ -318,7 +316,6 @@ def update_deal(
     deal.updated_at = utcnow()  # a change to parts alone must still bump the version
     try:
         session.flush()
-        refresh_search(session, deal)
         session.commit()
     except StaleDataError as exc:  # someone saved between our read and our write
         session.rollback()
@@ -349,7 +346,6 @@ def record_status(session: Session, deal: Deal, status_in: StatusInput, user: Us
     deal.updated_by_id = user.id
     deal.updated_at = utcnow()
     session.flush()
-    refresh_search(session, deal)
     session.commit()
     return event
 
@@ -365,7 +361,6 @@ def add_source(
         source.relays = original
     deal.sources.append(source)
     session.flush()
-    refresh_search(session, deal)
     session.commit()
     return source
 

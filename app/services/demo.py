@@ -23,7 +23,6 @@ from app.models import (
     Source,
     StatusEvent,
 )
-from app.search import refresh_search
 
 
 class DemoDataError(ValueError):
@@ -129,8 +128,6 @@ def load_demo(session: Session) -> int:
                 note=_blank(row["note"]),
             )
         )
-    for deal in deals.values():
-        refresh_search(session, deal)
     session.commit()
     return len(deals)
 

@@ -4,11 +4,18 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from app.cache import FigureCache
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
 from app.queries.audit import deal_history
-from app.queries.deals import ResolvedFilters, get_deal, list_deals, resolve_filters
-from app.queries.facets import deal_facets, filter_chips
+from app.queries.deals import (
+    ResolvedFilters,
+    count_deals,
+    get_deal,
+    list_deals,
+    resolve_filters,
+)
+from app.queries.facets import deal_facets, facet_counts, filter_chips
 from app.queries.sources import track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.vocabulary import UserRole
@@ -46,14 +53,18 @@ def deals_index(request: Request, session: SessionDep) -> Response:
     except FilterError as exc:
         return filter_error_page(request, "deals/index.html", exc, {})
     view = TableView(rf.filters, request.url.path)
+    figures: FigureCache = request.app.state.figures
+    key = rf.filters.query_string(paging=False)
+    total = figures.get(session, ("total", key), lambda: count_deals(session, rf))
+    counts = figures.get(session, ("facets", key), lambda: facet_counts(session, rf))
     return render(
         request,
         "deals/index.html",
         {
             "view": view,
             "filters": rf.filters,
-            "deal_page": list_deals(session, rf),
-            "facets": deal_facets(session, rf, view.url),
+            "deal_page": list_deals(session, rf, total=total),
+            "facets": deal_facets(session, rf, view.url, counts),
             "chips": filter_chips(rf, view.url),
             "raw": request.query_params,
         },
@@ -68,7 +79,11 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
     deal = get_deal(session, deal_id, include_deleted=is_admin)
     if deal is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
-    records = track_records(session, {source.publisher for source in deal.sources})
+    publishers = frozenset(source.publisher for source in deal.sources)
+    figures: FigureCache = request.app.state.figures
+    records = figures.get(
+        session, ("track_records", publishers), lambda: track_records(session, publishers)
+    )
     return render(
         request,
         "deals/detail.html",

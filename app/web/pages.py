@@ -8,10 +8,16 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.cache import FigureCache
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries.directory import latest_status_events, overview_counts
-from app.queries.overview import deal_outcomes, hardware_by_quarter, provider_totals
+from app.queries.overview import (
+    RUMORS_LISTED,
+    deal_outcomes,
+    hardware_by_quarter,
+    provider_totals,
+)
 from app.web.charts import hardware_chart
 from app.web.render import render, templates
 
@@ -21,17 +27,28 @@ router = APIRouter()
 @router.get("/", name="home")
 def home(request: Request, session: SessionDep) -> Response:
     """Every figure links to the /deals table it counts (see app/queries/overview.py)."""
-    by_quarter = hardware_by_quarter(session)
+    figures: FigureCache = request.app.state.figures
+    counts, by_quarter, outcomes, providers = figures.get(
+        session,
+        "overview",
+        lambda: (
+            overview_counts(session),
+            hardware_by_quarter(session),
+            deal_outcomes(session),
+            provider_totals(session),
+        ),
+    )
     return render(
         request,
         "home.html",
         {
-            "counts": overview_counts(session),
+            "counts": counts,
             "events": latest_status_events(session),
             "by_quarter": by_quarter,
             "chart": hardware_chart(by_quarter),
-            "outcomes": deal_outcomes(session),
-            "providers": provider_totals(session),
+            "outcomes": outcomes,
+            "rumors_listed": RUMORS_LISTED,
+            "providers": providers,
         },
     )
 

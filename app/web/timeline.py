@@ -14,11 +14,12 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from app.cache import FigureCache
 from app.dates import Precision
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
 from app.queries.deals import ResolvedFilters, resolve_filters
-from app.queries.facets import deal_facets, filter_chips
+from app.queries.facets import deal_facets, facet_counts, filter_chips
 from app.queries.lifecycles import list_lifecycles
 from app.queries.timeline import Cursor, count_timeline, list_timeline, period_of
 from app.web.lanes import LaneChart
@@ -143,6 +144,8 @@ def timeline(request: Request, session: SessionDep) -> Response:
             status_code=400,
         )
     context: dict[str, Any] = {"view": view, "raw": request.query_params}
+    figures: FigureCache = request.app.state.figures
+    key = rf.filters.query_string(paging=False)
     if view.view == "events":
         page = list_timeline(session, rf, before=view.before, grouping=view.grouping)
         context["timeline"] = page
@@ -150,11 +153,14 @@ def timeline(request: Request, session: SessionDep) -> Response:
             # "Load earlier": only the next events, continuing the last heading shown.
             context["continues"] = period_of(view.before.effective, view.grouping)
             return render(request, "timeline/index.html", context, block="timeline_page")
-        context["counts"] = count_timeline(session, rf)
+        context["counts"] = figures.get(
+            session, ("timeline", key), lambda: count_timeline(session, rf)
+        )
     else:
         lanes = list_lifecycles(session, rf, today=date.today())
         context["lanes"] = lanes
         context["chart"] = LaneChart.for_lanes(lanes)
-    context["facets"] = deal_facets(session, rf, view.url)
+    counts = figures.get(session, ("facets", key), lambda: facet_counts(session, rf))
+    context["facets"] = deal_facets(session, rf, view.url, counts)
     context["chips"] = filter_chips(rf, view.url)
     return render(request, "timeline/index.html", context, block="timeline_results")

@@ -1,0 +1,251 @@
+"""What is derived from each deal and stored beside it: its search document (DealSearch, see
+app/search.py) and its CSV export row (DealDerived, see app/export.py).
+
+Both are kept in step by one session hook, so no write path can forget them: after every flush,
+the deals whose text could have changed are re-rendered in the same transaction — a deal
+written or any of its types, parties, hardware lines, sources or status events; every deal of an
+organization whose name or aliases changed; every deal of a hardware model whose name or type
+changed. Bulk loads that bypass the ORM (bench.generate) call `refresh_derived` themselves, and
+`refresh_missing` (run by `deals db upgrade`) fills in deals that have nothing stored.
+"""
+
+from collections.abc import Collection, Iterable, Iterator
+from datetime import date
+from itertools import chain, islice
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, inspect, select
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, UOWTransaction
+
+from app.dates import PartialDate, Precision
+from app.models import (
+    Deal,
+    DealDerived,
+    DealHardware,
+    DealParty,
+    DealSearch,
+    DealTypeRow,
+    Hardware,
+    Organization,
+    OrganizationAlias,
+    Source,
+    StatusEvent,
+)
+from app.vocabulary import SourceTier, Status
+
+BATCH = 1000
+CONFIRMED = (Status.CONFIRMED.value, Status.COMPLETED.value)
+DEAL_PARTS = (DealParty, DealHardware, DealTypeRow, Source, StatusEvent)
+
+
+def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
+    """Re-render and store the search documents and export rows of these deals; how many."""
+    # Imported here: app.models imports this module to register the hook, before they can be.
+    from app.cache import bump_generation
+    from app.export import render_cells
+
+    count = 0
+    ids = sorted(set(deal_ids))
+    if ids:
+        bump_generation(connection)
+    for batch in _batches(ids, BATCH):
+        cells = render_cells(connection, batch)
+        documents = search_documents(connection, batch)
+        first_publishers = first_reporters(connection, batch)
+        histories = status_facts(connection, batch)
+        connection.execute(delete(DealDerived).where(DealDerived.deal_id.in_(batch)))
+        connection.execute(delete(DealSearch).where(DealSearch.deal_id.in_(batch)))
+        if cells:
+            connection.execute(
+                insert(DealDerived),
+                [
+                    {
+                        "deal_id": deal_id,
+                        "cells": text,
+                        "first_publisher": first_publishers.get(deal_id),
+                        "first_status": histories.get(deal_id, (None, None))[0],
+                        "confirmed_on": histories.get(deal_id, (None, None))[1],
+                    }
+                    for deal_id, text in cells.items()
+                ],
+            )
+            connection.execute(
+                insert(DealSearch),
+                [{"deal_id": deal_id, "document": documents[deal_id]} for deal_id in cells],
+            )
+        count += len(cells)
+    return count
+
+
+def _batches(items: list[int], size: int) -> Iterator[list[int]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def refresh_missing(session: Session) -> int:
+    """Render the deals that have no stored search document or export row; commits."""
+    connection = session.connection()
+    missing = select(Deal.id).where(
+        ~Deal.id.in_(select(DealDerived.deal_id)) | ~Deal.id.in_(select(DealSearch.deal_id))
+    )
+    count = refresh_derived(connection, connection.scalars(missing).all())
+    session.commit()
+    return count
+
+
+def search_documents(connection: Connection, deal_ids: Collection[int]) -> dict[int, str]:
+    """Each deal's words: title, summary, its organizations' names and aliases, its hardware
+    names and its sources' publishers, lowercased, each word once (see app/search.py)."""
+    from app.search import words
+
+    parts: dict[int, list[str]] = {}
+    for deal_id, title, summary in connection.execute(
+        select(Deal.id, Deal.title, Deal.summary).where(Deal.id.in_(deal_ids))
+    ):
+        parts[deal_id] = [title, summary or ""]
+    for deal_id, text in chain(
+        _party_names(connection, deal_ids),
+        connection.execute(
+            select(DealHardware.deal_id, Hardware.name)
+            .join(Hardware, Hardware.id == DealHardware.hardware_id)
+            .where(DealHardware.deal_id.in_(deal_ids))
+            .order_by(DealHardware.deal_id, DealHardware.position, DealHardware.id)
+        ),
+        connection.execute(
+            select(Source.deal_id, Source.publisher)
+            .where(Source.deal_id.in_(deal_ids))
+            .order_by(Source.deal_id, Source.published_on.asc().nulls_first(), Source.id)
+        ),
+    ):
+        parts[deal_id].append(text)
+    return {
+        deal_id: " ".join(dict.fromkeys(w for part in texts for w in words(part)))
+        for deal_id, texts in parts.items()
+    }
+
+
+def first_reporters(connection: Connection, deal_ids: Collection[int]) -> dict[int, str]:
+    """The publisher (its app.queries.sources.publisher_key) credited with each deal's first
+    report: its earliest source that is not a relay (see app/queries/sources.py)."""
+    from app.queries.sources import first_report_order, publisher_key
+
+    first: dict[int, tuple[Any, str]] = {}
+    for source_id, deal_id, publisher, on, precision, tier, relays_id in connection.execute(
+        select(
+            Source.id,
+            Source.deal_id,
+            Source.publisher,
+            Source.published_on,
+            Source.published_precision,
+            Source.tier,
+            Source.relays_id,
+        ).where(Source.deal_id.in_(deal_ids))
+    ):
+        if relays_id is not None or tier == SourceTier.RELAY:
+            continue
+        order = first_report_order(on, precision, source_id)
+        if deal_id not in first or order < first[deal_id][0]:
+            first[deal_id] = (order, publisher_key(publisher))
+    return {deal_id: key for deal_id, (_, key) in first.items()}
+
+
+def status_facts(
+    connection: Connection, deal_ids: Collection[int]
+) -> dict[int, tuple[str, date | None]]:
+    """Each deal's first status (by app.models.latest_event's order, from the other end) and
+    the date of its first confirmed-or-completed event."""
+    first: dict[int, tuple[Any, str]] = {}
+    confirmed_on: dict[int, date] = {}
+    for deal_id, status, on, precision, recorded_at, event_id in connection.execute(
+        select(
+            StatusEvent.deal_id,
+            StatusEvent.status,
+            StatusEvent.effective_on,
+            StatusEvent.effective_precision,
+            StatusEvent.recorded_at,
+            StatusEvent.id,
+        ).where(StatusEvent.deal_id.in_(deal_ids))
+    ):
+        key = (PartialDate(on, Precision(precision)).sort_key(), recorded_at, event_id)
+        if deal_id not in first or key < first[deal_id][0]:
+            first[deal_id] = (key, status)
+        if status in CONFIRMED:
+            confirmed_on[deal_id] = min(on, confirmed_on.get(deal_id, on))
+    return {deal_id: (status, confirmed_on.get(deal_id)) for deal_id, (_, status) in first.items()}
+
+
+def _party_names(connection: Connection, deal_ids: Collection[int]) -> Iterator[Any]:
+    parties = connection.execute(
+        select(DealParty.deal_id, DealParty.organization_id, Organization.name)
+        .join(Organization, Organization.id == DealParty.organization_id)
+        .where(DealParty.deal_id.in_(deal_ids))
+        .order_by(DealParty.deal_id, DealParty.position, DealParty.id)
+    ).all()
+    aliases: dict[int, list[str]] = {}
+    for organization_id, alias in connection.execute(
+        select(OrganizationAlias.organization_id, OrganizationAlias.alias)
+        .where(OrganizationAlias.organization_id.in_({row[1] for row in parties}))
+        .order_by(OrganizationAlias.organization_id, OrganizationAlias.alias)
+    ):
+        aliases.setdefault(organization_id, []).append(alias)
+    for deal_id, organization_id, name in parties:
+        yield deal_id, name
+        for alias in aliases.get(organization_id, ()):
+            yield deal_id, alias
+
+
+# --- the hook ---------------------------------------------------------------------------------
+
+
+def _renamed(session: Session, obj: object, *names: str) -> bool:
+    """Whether an existing record's shown attributes changed (a new one has no deals yet)."""
+    if obj in session.new or obj in session.deleted:
+        return False
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _stale(session: Session) -> tuple[set[int], set[int], set[int]]:
+    """Deals written, and organizations and hardware whose shown text changed, in this flush.
+
+    Ids are read from each object's loaded state: a deleted row must not be loaded again."""
+    deals: set[int] = set()
+    organizations: set[int] = set()
+    hardware: set[int] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        loaded = inspect(obj).dict
+        if isinstance(obj, Deal) and obj not in session.deleted:
+            deals.add(loaded["id"])
+        elif isinstance(obj, DEAL_PARTS) and loaded.get("deal_id") is not None:
+            deals.add(loaded["deal_id"])
+        elif isinstance(obj, OrganizationAlias) and loaded.get("organization_id") is not None:
+            organizations.add(loaded["organization_id"])
+        elif isinstance(obj, Organization) and _renamed(session, obj, "name"):
+            organizations.add(loaded["id"])
+        elif isinstance(obj, Hardware) and _renamed(session, obj, "name", "type"):
+            hardware.add(loaded["id"])
+    return deals, organizations, hardware
+
+
+@sa_event.listens_for(Session, "after_flush")
+def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None:
+    """Re-render what this flush may have changed, inside its transaction."""
+    deals, organizations, hardware = _stale(session)
+    if not (deals or organizations or hardware):
+        return
+    connection = session.connection()
+    if organizations:
+        deals.update(
+            connection.scalars(
+                select(DealParty.deal_id).where(DealParty.organization_id.in_(organizations))
+            )
+        )
+    if hardware:
+        deals.update(
+            connection.scalars(
+                select(DealHardware.deal_id).where(DealHardware.hardware_id.in_(hardware))
+            )
+        )
+    refresh_derived(connection, deals)

@@ -1,0 +1,164 @@
+"""What keeps the pages fast as the data grows (issue #8; the figures are in bench/results/):
+a constant number of statements per page, figures cached until the next change and never
+after it, and, on Postgres, query plans that use the indexes made for them."""
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.db import make_engine
+from app.filters import DealFilters
+from app.models import Deal, Organization, Source
+from app.queries.deals import filter_deals, resolve_filters, sort_deals
+from app.queries.sources import track_records
+from bench.generate import generate
+from tests.conftest import StatementCounter
+from tests.databases import enabled_databases, throwaway_postgres
+from tests.factories import make_deal
+
+# The pages the benchmark times (bench/run.py), on the demo data.
+PAGES = (
+    "/deals",
+    "/deals?status=confirmed&hardware_type=gpu&confidence=high&sort=-value",
+    "/deals?q=azure",
+    "/timeline?status=confirmed",
+    "/deals/{deal}",
+    "/",
+    "/api/v1/deals",
+)
+
+
+def _statements(client: TestClient, counter: type[StatementCounter], path: str) -> int:
+    with counter() as counted:
+        assert client.get(path).status_code == 200, path
+    return counted.count
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_statements_per_page_do_not_grow_with_the_data(
+    demo_client: TestClient, demo: Session, count_statements: type[StatementCounter], path: str
+) -> None:
+    demo_client.app.state.figures.max_entries = 0  # type: ignore[attr-defined]  # count it all
+    path = path.format(deal=demo.scalar(select(func.min(Deal.id))))
+    demo_client.get(path)  # warm up
+    before = _statements(demo_client, count_statements, path)
+    microsoft = demo.scalars(select(Organization).where(Organization.slug == "microsoft")).one()
+    for number in range(40):
+        deal = make_deal(demo, f"Azure capacity {number}", status="confirmed")
+        deal.parties[0].organization = microsoft
+        deal.sources.append(Source(publisher=f"Wire {number}", tier="secondary"))
+    demo.flush()
+    assert _statements(demo_client, count_statements, path) == before
+
+
+def test_figures_are_cached_until_the_next_change(
+    demo_client: TestClient, demo: Session, count_statements: type[StatementCounter]
+) -> None:
+    deal_page = f"/deals/{demo.scalar(select(func.min(Deal.id)))}"
+    for path in ("/", "/deals", deal_page, "/timeline"):
+        cold = _statements(demo_client, count_statements, path)
+        warm = _statements(demo_client, count_statements, path)
+        assert warm < cold, path
+    before = demo_client.get("/").text
+    make_deal(demo, "A deal that changes the figures", status="confirmed")
+    after = demo_client.get("/").text
+    assert after != before
+    table = demo_client.get("/deals?status=confirmed").text
+    assert "A deal that changes the figures" in table
+    confirmed = demo.scalar(
+        select(func.count()).where(Deal.status == "confirmed", Deal.deleted_at.is_(None))
+    )
+    assert f"{confirmed} deals" in table or f"of {confirmed}" in table
+
+
+# --- query plans on Postgres, on enough generated deals for the planner to choose ----------
+
+
+@pytest.fixture(scope="module")
+def generated_postgres() -> Iterator[Engine]:
+    with throwaway_postgres("cdt_plans") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            generate(engine, 20_000, seed=3)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def _plan(session: Session, stmt: Any) -> dict[str, Any]:
+    sql = str(stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan: dict[str, Any] = session.execute(text(f"EXPLAIN (FORMAT JSON) {sql}")).scalar_one()[0]
+    return plan
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    stack = [plan["Plan"]]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.get("Plans", []))
+
+
+def _indexes(plan: dict[str, Any]) -> set[str]:
+    return {node["Index Name"] for node in _nodes(plan) if "Index Name" in node}
+
+
+def _page(session: Session, query: str) -> Any:
+    rf = resolve_filters(session, DealFilters.from_query(parse_qsl(query)))
+    f = rf.filters
+    return sort_deals(filter_deals(select(Deal.id), rf), f).limit(f.per_page)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", [kind for kind in enabled_databases() if kind == "postgresql"])
+def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: Engine) -> None:
+    with Session(generated_postgres) as session:
+        busiest = session.execute(
+            text("SELECT o.slug FROM organization o JOIN deal_party p ON p.organization_id = o.id "
+                 "GROUP BY o.slug ORDER BY count(*) DESC LIMIT 1 OFFSET 40")
+        ).scalar_one()  # fmt: skip
+        chip = session.execute(
+            text("SELECT h.slug FROM hardware h JOIN deal_hardware l ON l.hardware_id = h.id "
+                 "GROUP BY h.slug ORDER BY count(*) DESC LIMIT 1 OFFSET 40")
+        ).scalar_one()  # fmt: skip
+        newest = _plan(session, _page(session, ""))
+        assert "ix_deal_live_reported" in _indexes(newest)
+        assert not any(node["Node Type"] == "Sort" for node in _nodes(newest))  # read in order
+        assert "ix_deal_live_updated" in _indexes(_plan(session, _page(session, "sort=-updated")))
+        assert "ix_deal_party_org_role_deal" in _indexes(
+            _plan(session, _page(session, f"party={busiest}"))
+        )
+        assert "ix_deal_hardware_hardware_deal" in _indexes(
+            _plan(session, _page(session, f"hardware={chip}"))
+        )
+        rf = resolve_filters(session, DealFilters.from_query([("q", "aurora")]))
+        search_count = select(func.count()).select_from(
+            filter_deals(select(Deal.id), rf).subquery()  # type: ignore[arg-type]
+        )
+        assert "ix_deal_search_tsv" in _indexes(_plan(session, search_count))
+        # A deal page's track records: the statements track_records runs, explained as run.
+        publisher = session.scalars(
+            select(Source.publisher).group_by(Source.publisher).order_by(func.count()).limit(1)
+        ).one()
+        statements: list[tuple[str, Any]] = []
+
+        def capture(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+            statements.append((statement, params))
+
+        event.listen(generated_postgres, "before_cursor_execute", capture)
+        try:
+            track_records(session, {publisher})
+        finally:
+            event.remove(generated_postgres, "before_cursor_execute", capture)
+        connection = session.connection()
+        used: set[str] = set()
+        for statement, params in statements:
+            explained = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", params)
+            used |= _indexes(explained.scalar_one()[0])
+        assert {"ix_source_publisher_lower", "ix_deal_derived_first_publisher"} <= used, used
