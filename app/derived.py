@@ -31,11 +31,11 @@ from app.models import (
     OrganizationAlias,
     Source,
     StatusEvent,
+    event_order,
 )
-from app.vocabulary import SourceTier, Status
+from app.vocabulary import CONFIRMED_STATUSES, SourceTier
 
 BATCH = 1000
-CONFIRMED = (Status.CONFIRMED.value, Status.COMPLETED.value)
 DEAL_PARTS = (DealParty, DealHardware, DealTypeRow, Source, StatusEvent)
 
 
@@ -154,7 +154,7 @@ def first_reporters(connection: Connection, deal_ids: Collection[int]) -> dict[i
 def status_facts(
     connection: Connection, deal_ids: Collection[int]
 ) -> dict[int, tuple[str, date | None]]:
-    """Each deal's first status (by app.models.latest_event's order, from the other end) and
+    """Each deal's first status (by app.models.event_order, as latest_event reads it) and
     the date of its first confirmed-or-completed event."""
     first: dict[int, tuple[Any, str]] = {}
     confirmed_on: dict[int, date] = {}
@@ -168,10 +168,10 @@ def status_facts(
             StatusEvent.id,
         ).where(StatusEvent.deal_id.in_(deal_ids))
     ):
-        key = (PartialDate(on, Precision(precision)).sort_key(), recorded_at, event_id)
+        key = event_order(PartialDate(on, Precision(precision)), recorded_at, event_id)
         if deal_id not in first or key < first[deal_id][0]:
             first[deal_id] = (key, status)
-        if status in CONFIRMED:
+        if status in CONFIRMED_STATUSES:
             confirmed_on[deal_id] = min(on, confirmed_on.get(deal_id, on))
     return {deal_id: (status, confirmed_on.get(deal_id)) for deal_id, (_, status) in first.items()}
 

@@ -58,7 +58,7 @@ from app.models import (
     Organization,
     Source,
 )
-from app.queries.deals import ResolvedFilters, filter_deals, sort_deals
+from app.queries.deals import ResolvedFilters, count_deals, filter_deals, sort_deals
 from app.vocabulary import DealType, values
 
 DEFAULT_CHUNK_SIZE = 2000
@@ -140,12 +140,6 @@ def _url_cell(prefix: str) -> Callable[[int], str]:
     if any(char in prefix for char in ',"\r\n'):
         return lambda deal_id: _csv_text([[f"{prefix}{deal_id}"]])[:-2]
     return lambda deal_id: f"{prefix}{deal_id}"
-
-
-def count_export(session: Session, rf: ResolvedFilters) -> int:
-    """How many rows the export of these filters holds (for a progress bar)."""
-    matching = filter_deals(select(Deal), rf).with_only_columns(Deal.id).subquery()
-    return session.scalar(select(func.count()).select_from(matching)) or 0
 
 
 def render_cells(connection: Connection, deal_ids: Sequence[int]) -> dict[int, str]:
@@ -396,7 +390,7 @@ def write_export_file(
     columns = (*Progress.get_default_columns(), MofNCompleteColumn())
     try:
         with Progress(*columns, console=console) as bar, partial.open("wb") as out:
-            task = bar.add_task(f"Exporting to {path.name}", total=count_export(session, rf))
+            task = bar.add_task(f"Exporting to {path.name}", total=count_deals(session, rf))
 
             def advance(rows: int) -> None:
                 tally(rows)

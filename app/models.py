@@ -483,14 +483,18 @@ class StatusEvent(Base):
     recorded_by: Mapped[User | None] = relationship()
 
 
+def event_order(
+    effective: PartialDate, recorded_at: datetime, event_id: int
+) -> tuple[tuple[date, int], datetime, int]:
+    """How a deal's status events are ordered: by effective date, then when recorded, then id."""
+    return (effective.sort_key(), recorded_at, event_id)
+
+
 def latest_event(events: list[StatusEvent]) -> StatusEvent | None:
     """The event that sets a deal's status: latest effective date, then latest recorded."""
     if not events:
         return None
-    return max(
-        events,
-        key=lambda e: (e.effective.sort_key(), e.recorded_at or utcnow(), e.id or 0),
-    )
+    return max(events, key=lambda e: event_order(e.effective, e.recorded_at or utcnow(), e.id or 0))
 
 
 class DealRelation(Base):

@@ -1,7 +1,8 @@
 """Text search over deals, on each database's own index, behind one function.
 
 Each deal has one search document (title, summary, party names and aliases, hardware names,
-source publishers), reduced to lowercase words separated by single spaces, so that SQLite's
+source publishers; written by app/derived.py), reduced to lowercase words separated by
+single spaces, so that SQLite's
 FTS5 and Postgres' full-text search see exactly the same words. A query matches a deal when
 every word of the query starts a word of the document ("mai" finds Maia, "MSFT" Microsoft).
 """
@@ -19,18 +20,6 @@ MAX_QUERY_WORDS = 12
 def words(value: str) -> list[str]:
     """The lowercase words of a text, as both databases will index them."""
     return [w for w in _NOT_WORD.split(value.lower()) if w]
-
-
-def search_document(deal: Deal) -> str:
-    parts: list[str] = [deal.title, deal.summary or ""]
-    for party in deal.parties:
-        parts.append(party.organization.name)
-        parts.extend(party.organization.alias_names)
-    for line in deal.hardware_lines:
-        parts.append(line.hardware.name)
-    for source in deal.sources:
-        parts.append(source.publisher)
-    return " ".join(dict.fromkeys(w for part in parts for w in words(part)))
 
 
 def matching_deal_ids(session_dialect: str, query: str) -> ColumnElement[bool] | None:

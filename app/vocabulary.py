@@ -13,6 +13,12 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Where a deal ended up, as the overview, track records and derived facts count it.
+CONFIRMED_STATUSES = (Status.CONFIRMED.value, Status.COMPLETED.value)
+DENIED_STATUSES = (Status.DENIED.value, Status.CANCELLED.value)
+RUMOR_STATUSES = (Status.RUMORED.value, Status.IN_TALKS.value)
+
+
 class Confidence(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"

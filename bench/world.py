@@ -9,7 +9,7 @@ import bisect
 import itertools
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -106,7 +106,6 @@ class Org:
     kind: str
     country: str | None
     aliases: list[str]
-    words: list[str] = field(default_factory=list)  # name and alias words, for search
 
 
 @dataclass
@@ -118,7 +117,6 @@ class Chip:
     type: str
     family: str
     in_house: bool
-    words: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -172,7 +170,6 @@ def make_organizations(rng: random.Random, count: int) -> list[Org]:
         country = countries.pick(rng) if rng.random() < 0.9 else None
         aliases = _aliases(rng, base, name, taken_aliases)
         org = Org(len(orgs) + 1, name, slugify(name), kind, country, aliases)
-        org.words = list(dict.fromkeys(w for part in (name, *sorted(aliases)) for w in words(part)))
         orgs.append(org)
     return orgs
 
@@ -198,7 +195,6 @@ def make_hardware(rng: random.Random, orgs: list[Org], count: int) -> list[Chip]
             continue
         names.add(name.lower())
         chip = Chip(len(chips) + 1, name, slugify(name), vendor.id, kind, family, in_house)
-        chip.words = words(name)
         chips.append(chip)
     return chips
 

@@ -27,11 +27,11 @@ from app.models import (
     latest_event,
 )
 from app.queries.deals import list_deals, resolve_filters
-from app.search import search_document
 from bench import generate as bench_generate
 from bench.deals import SEARCH_WORD
 from bench.generate import GenerateError, checksums, generate
 from tests.databases import enabled_databases, throwaway_postgres
+from tests.oracles import search_document
 
 DEALS = 200
 

@@ -4,6 +4,7 @@ Every query reads live deals only (`Deal.deleted_at IS NULL`, as app/queries/dea
 the page costs a fixed number of statements whatever the number of deals: one per figure.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from app.dates import PartialDate, Precision
 from app.models import Deal, DealDerived, DealHardware, DealParty, Hardware, Organization
-from app.vocabulary import HardwareType, Role, Status
+from app.vocabulary import (
+    CONFIRMED_STATUSES,
+    DENIED_STATUSES,
+    RUMOR_STATUSES,
+    HardwareType,
+    Role,
+)
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
@@ -58,10 +65,6 @@ HARDWARE_GROUPS: tuple[HardwareGroup, ...] = (
 UNSPECIFIED = HardwareGroup("unspecified", "Unspecified", (), "deals that name no hardware")
 CHART_GROUPS = (*HARDWARE_GROUPS, UNSPECIFIED)
 _GROUP_OF_TYPE = {t: g.key for g in HARDWARE_GROUPS for t in g.types}
-
-CONFIRMED = (Status.CONFIRMED.value, Status.COMPLETED.value)
-DENIED = (Status.DENIED.value, Status.CANCELLED.value)
-RUMORS = (Status.RUMORED.value, Status.IN_TALKS.value)
 
 
 def quarter_of(day: date) -> PartialDate:
@@ -202,7 +205,8 @@ def _median(counts: list[tuple[int, int]]) -> float | None:
 
 def deal_outcomes(session: Session) -> Outcomes:
     """The median and the rumor shares of live deals, from each deal's first status and first
-    confirmation (DealDerived, worked out when it is saved): five grouped or short statements."""
+    confirmation (DealDerived, worked out when it is saved): two grouped statements, and one
+    short list per rumor outcome."""
     dialect = session.get_bind().dialect.name
     # A confirmation dated before the first report means both came out together: 0 days.
     raw = _days_between(DealDerived.confirmed_on, Deal.first_reported_on, dialect)
@@ -213,7 +217,7 @@ def deal_outcomes(session: Session) -> Outcomes:
             select(days, func.count())
             .select_from(Deal)
             .join(DealDerived, DealDerived.deal_id == Deal.id)
-            .where(LIVE, Deal.status.in_(CONFIRMED), DealDerived.confirmed_on.is_not(None))
+            .where(LIVE, Deal.status.in_(CONFIRMED_STATUSES), DealDerived.confirmed_on.is_not(None))
             .group_by(days)
         ).all()
     )
@@ -221,20 +225,28 @@ def deal_outcomes(session: Session) -> Outcomes:
     rumor = (
         select(Deal.id, Deal.title, Deal.status)
         .join(DealDerived, DealDerived.deal_id == Deal.id)
-        .where(LIVE, DealDerived.first_status.in_(RUMORS))
+        .where(LIVE, DealDerived.first_status.in_(RUMOR_STATUSES))
     )
-    outcome_of = {"confirmed": CONFIRMED, "denied": DENIED}
-    groups: dict[str, RumorGroup] = {}
-    for key, statuses in (*outcome_of.items(), ("open", None)):
-        condition = (
-            Deal.status.in_(statuses) if statuses else Deal.status.not_in(CONFIRMED + DENIED)
+    ended = CONFIRMED_STATUSES + DENIED_STATUSES
+    counts: Counter[str] = Counter()
+    for status, n in session.execute(
+        rumor.with_only_columns(Deal.status, func.count()).group_by(Deal.status)
+    ):
+        outcome = (
+            "confirmed" if status in CONFIRMED_STATUSES else "denied" if status in ended else "open"
         )
-        matching = rumor.where(condition)
-        count = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+        counts[outcome] += n
+    outcomes = {
+        "confirmed": Deal.status.in_(CONFIRMED_STATUSES),
+        "denied": Deal.status.in_(DENIED_STATUSES),
+        "open": Deal.status.not_in(ended),
+    }
+    groups: dict[str, RumorGroup] = {}
+    for key, condition in outcomes.items():
         listed = session.execute(
-            matching.order_by(func.lower(Deal.title), Deal.id).limit(RUMORS_LISTED)
+            rumor.where(condition).order_by(func.lower(Deal.title), Deal.id).limit(RUMORS_LISTED)
         ).all()
-        groups[key] = RumorGroup(count, [DealRef(*row) for row in listed])
+        groups[key] = RumorGroup(counts[key], [DealRef(*row) for row in listed])
     return Outcomes(
         confirmed_deals=sum(n for _, n in waits),
         median_days=_median(waits),

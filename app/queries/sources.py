@@ -16,10 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.dates import PartialDate, Precision
 from app.models import Deal, DealDerived, Source
-from app.vocabulary import Status
+from app.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES
 
-CONFIRMED = (Status.CONFIRMED.value, Status.COMPLETED.value)
-DENIED = (Status.DENIED.value, Status.CANCELLED.value)
 SORT_KEYS = ("publisher", "first_reports", "confirmed", "denied", "open", "sources", "deals")
 DEFAULT_SORT = "-first_reports"
 
@@ -90,9 +88,9 @@ def track_records(
         key = str(first_publisher)  # never NULL here (see the WHERE above)
         record = records.setdefault(key, TrackRecord(key))
         record.first_reports += count
-        if status in CONFIRMED:
+        if status in CONFIRMED_STATUSES:
             record.confirmed += count
-        elif status in DENIED:
+        elif status in DENIED_STATUSES:
             record.denied += count
         else:
             record.open += count

@@ -55,8 +55,9 @@ def deals_index(request: Request, session: SessionDep) -> Response:
     view = TableView(rf.filters, request.url.path)
     figures: FigureCache = request.app.state.figures
     key = rf.filters.query_string(paging=False)
-    total = figures.get(session, ("total", key), lambda: count_deals(session, rf))
-    counts = figures.get(session, ("facets", key), lambda: facet_counts(session, rf))
+    total, counts = figures.get(
+        session, ("table", key), lambda: (count_deals(session, rf), facet_counts(session, rf))
+    )
     return render(
         request,
         "deals/index.html",

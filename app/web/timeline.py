@@ -153,14 +153,17 @@ def timeline(request: Request, session: SessionDep) -> Response:
             # "Load earlier": only the next events, continuing the last heading shown.
             context["continues"] = period_of(view.before.effective, view.grouping)
             return render(request, "timeline/index.html", context, block="timeline_page")
-        context["counts"] = figures.get(
-            session, ("timeline", key), lambda: count_timeline(session, rf)
+        # One cache entry per page: one read of the change counter.
+        context["counts"], counts = figures.get(
+            session,
+            ("timeline", key),
+            lambda: (count_timeline(session, rf), facet_counts(session, rf)),
         )
     else:
         lanes = list_lifecycles(session, rf, today=date.today())
         context["lanes"] = lanes
         context["chart"] = LaneChart.for_lanes(lanes)
-    counts = figures.get(session, ("facets", key), lambda: facet_counts(session, rf))
+        counts = figures.get(session, ("facets", key), lambda: facet_counts(session, rf))
     context["facets"] = deal_facets(session, rf, view.url, counts)
     context["chips"] = filter_chips(rf, view.url)
     return render(request, "timeline/index.html", context, block="timeline_results")
