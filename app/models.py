@@ -441,7 +441,9 @@ class Source(Base):
     published: Mapped[PartialDate | None] = _partial_date("published")
     tier: Mapped[str] = mapped_column(String(10))
     quote: Mapped[str | None] = mapped_column(Text)
-    relays_id: Mapped[int | None] = mapped_column(ForeignKey("source.id", ondelete="SET NULL"))
+    relays_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
