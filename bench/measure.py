@@ -137,7 +137,7 @@ def measure_page(client: httpx.Client, case: Case, budget: Budget) -> Timing:
         seconds, failure = _get(client, case.path)
         timing.c1.append(seconds)
         timing.failures.update([failure] if failure else [])
-    # The server is one process, so at 16 in flight a request costs about its c1 median.
+    # At 16 in flight a request costs at most about its c1 median (less with several workers).
     per_request = max(statistics.median(timing.c1), 1e-4)
     count = max(budget.concurrency, min(budget.c16_requests, int(budget.seconds / per_request)))
     started = time.perf_counter()

@@ -17,6 +17,7 @@ class Results:
     budget: Budget
     seed: int
     postgres_version: str | None
+    workers: int = 1
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     generation: list[tuple[int, str, Report | None]] = field(default_factory=list)
     pages: list[tuple[int, str, Timing]] = field(default_factory=list)
@@ -42,8 +43,10 @@ def machine_lines(results: Results) -> list[str]:
         f"{platform.system()} `{platform.release()}`",
         f"- Versions: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"PostgreSQL {results.postgres_version or 'not used'}, SQLAlchemy {sqlalchemy.__version__}",
-        f"- Data: `python -m bench.generate`, seed {results.seed}. Server: one uvicorn worker "
-        "on 127.0.0.1, no access log. Client: httpx on the same machine.",
+        f"- Data: `python -m bench.generate`, seed {results.seed}. Server: uvicorn with "
+        f"{results.workers} worker{'s' if results.workers != 1 else ''} on 127.0.0.1, no access "
+        "log (memory: the workers and their supervisor together). Client: httpx on the same "
+        "machine.",
         f"- Budget per page: up to {results.budget.c1_requests} requests one at a time, then up "
         f"to {results.budget.c16_requests} with {results.budget.concurrency} in flight "
         f"(a slow page gets fewer: each phase stops after about {results.budget.seconds:.0f} s,"
@@ -98,9 +101,9 @@ def markdown(results: Results) -> str:
         lines += ["", "## CSV export of everything", ""]
         lines += [
             "Rows counted by parsing the stream; complete = status 200, no transport error, and "
-            "every live deal present. Memory: the server's resident set, sampled every 10 ms "
-            "while streaming. Floor: the flat deal rows in export order read through the driver "
-            "(Postgres: COPY … TO STDOUT).",
+            "every live deal present. Memory: the server's resident set (its workers and their "
+            "supervisor together), sampled every 10 ms while streaming. Floor: the flat deal rows "
+            "in export order read through the driver (Postgres: COPY … TO STDOUT).",
             "",
         ]
         lines += _table(

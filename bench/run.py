@@ -1,10 +1,12 @@
 """The benchmark: generated databases, a real uvicorn, pages and the CSV export, timed.
 
     python -m bench.run --sizes 1000,10000 --databases sqlite,postgresql [--keep] [--quick]
+        [--workers 2]
 
 For each size and database: a throwaway database is migrated and filled (bench.generate),
 uvicorn serves it, every page is timed at concurrency 1 and 16 next to its in-process floor,
-and the whole CSV export is streamed while the server's memory is watched. The Markdown table
+and the whole CSV export is streamed while the server's memory (its workers and their
+supervisor together) is watched. The Markdown table
 goes to bench/results/<date>-<host>.md and to the terminal.
 """
 
@@ -61,7 +63,7 @@ def _bench_one(size: int, kind: str, results: Results, *, work_dir: Path, keep: 
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
         try:
             with (
-                serve(db.url) as server,
+                serve(db.url, results.workers) as server,
                 httpx.Client(base_url=server.base_url, timeout=300, limits=limits) as client,
             ):
                 # The export first, on a fresh server: memory the pages leave behind would hide
@@ -160,6 +162,9 @@ def main(
     ] = False,
     quick: Annotated[bool, typer.Option(help="A few requests per page: a smoke test.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="uvicorn worker processes (docker-compose runs two).")
+    ] = 2,
     results_dir: Annotated[Path, typer.Option(help="Where the Markdown goes.")] = BENCH_DIR
     / "results",
     work_dir: Annotated[Path, typer.Option(help="Where SQLite files live.")] = BENCH_DIR / ".work",
@@ -170,6 +175,7 @@ def main(
         budget=Budget.quick() if quick else Budget(),
         seed=seed,
         postgres_version=postgres_version() if "postgresql" in database_list else None,
+        workers=workers,
     )
     path = results_path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)

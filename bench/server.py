@@ -145,8 +145,8 @@ class Server:
 
 
 @contextmanager
-def serve(database_url: str) -> Iterator[Server]:
-    """A real uvicorn (one worker, no access log) on a free port; waits for /readyz."""
+def serve(database_url: str, workers: int = 1) -> Iterator[Server]:
+    """A real uvicorn (`workers` processes, no access log) on a free port; waits for /readyz."""
     port = free_port()
     env = {
         **os.environ,
@@ -159,6 +159,7 @@ def serve(database_url: str) -> Iterator[Server]:
     command = [
         sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+        "--workers", str(workers),
     ]  # fmt: skip
     # A file, not a pipe: a full pipe would block the server mid-benchmark.
     with tempfile.TemporaryFile() as log:
@@ -166,7 +167,9 @@ def serve(database_url: str) -> Iterator[Server]:
             command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
         )
         try:
-            yield Server(_wait_ready(port, process, log), process.pid, log)
+            base_url = _wait_ready(port, process, log)
+            _wait_workers(process.pid, workers)
+            yield Server(base_url, process.pid, log)
         finally:
             process.terminate()
             try:
@@ -192,6 +195,34 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], log: IO[bytes]) -> 
         time.sleep(0.2)
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:
+        return []
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's workers are children of its supervisor)."""
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(_children(current))
+    return tree
+
+
+def _wait_workers(pid: int, workers: int) -> None:
+    """With several workers, wait until each is up (its memory is then a fair baseline)."""
+    if workers <= 1:
+        return
+    deadline = time.monotonic() + 60
+    while len(process_tree(pid)) < workers + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # the last worker's imports
+
+
 def memory_kib(pid: int, field: str = "VmRSS") -> int:
     """A process's memory from /proc/<pid>/status, in KiB (VmRSS now, VmHWM peak)."""
     with open(f"/proc/{pid}/status") as status:
@@ -201,21 +232,30 @@ def memory_kib(pid: int, field: str = "VmRSS") -> int:
     raise RuntimeError(f"no {field} for process {pid}")
 
 
+def tree_memory_kib(pid: int) -> int:
+    """The resident memory of a process and its descendants together, in KiB."""
+    total = 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError, RuntimeError):  # a process that just exited
+            total += memory_kib(member)
+    return total
+
+
 class RssSampler:
-    """Samples a process's resident memory every few milliseconds, keeping the peak."""
+    """Samples the resident memory of a process and its children (the server's supervisor and
+    workers) every few milliseconds, keeping the peak of their sum."""
 
     def __init__(self, pid: int, interval: float = 0.01) -> None:
         self.pid = pid
         self.interval = interval
-        self.baseline = memory_kib(pid)
+        self.baseline = tree_memory_kib(pid)
         self.peak = self.baseline
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> None:
-        # If the server is gone, its failure shows in the export's result, not here.
-        with contextlib.suppress(OSError):
-            self.peak = max(self.peak, memory_kib(self.pid))
+        # A gone server counts as 0 here; its failure shows in the export's result.
+        self.peak = max(self.peak, tree_memory_kib(self.pid))
 
     def _run(self) -> None:
         while not self._stop.is_set():
