@@ -9,19 +9,31 @@ changed since: a figure is never served older than the last committed change it 
 
 The cache lives in the app (one per worker process, least recently used entries dropped first);
 `Settings.figure_cache_entries = 0` turns it off.
+
+A page that cannot wait for its figures asks with `get_within`: if they are not cached and
+cannot be computed within `time_limit` seconds, the statements are interrupted (Postgres:
+a cancel request; SQLite: a progress handler), the page says the counts are still being
+worked out, and `fill` computes them without a limit once the response has been sent.
 """
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.models import ChangeCounter
 
 T = TypeVar("T")
+
+
+class TimeUp(Exception):
+    """The figures were not ready within their time limit."""
 
 
 def current_generation(session: Session) -> int:
@@ -40,11 +52,86 @@ def bump_generation(connection: Connection) -> None:
         connection.execute(insert(ChangeCounter).values(id=1, generation=1))
 
 
+@contextmanager
+def time_limit(session: Session, seconds: float) -> Iterator[None]:
+    """Run the block's statements with a deadline: TimeUp if it passes before they are done.
+
+    A statement that would start after the deadline does not start; one running at the
+    deadline is interrupted. On Postgres the block runs in a savepoint, so the request's
+    transaction goes on after an interruption.
+    """
+    deadline = time.monotonic() + seconds
+    connection = session.connection()
+    try:
+        if connection.dialect.name == "sqlite":
+            with _no_start_after(connection, deadline), _sqlite_deadline(connection, deadline):
+                yield
+        else:  # the savepoint's own statements run outside the deadline
+            with (
+                session.begin_nested(),
+                _no_start_after(connection, deadline),
+                _postgres_deadline(connection, deadline),
+            ):
+                yield
+    except DBAPIError as exc:  # interrupted (SQLite) or cancelled (Postgres)
+        if time.monotonic() >= deadline:
+            raise TimeUp from exc
+        raise
+
+
+@contextmanager
+def _no_start_after(connection: Connection, deadline: float) -> Iterator[None]:
+    def too_late(*_args: Any) -> None:
+        if time.monotonic() >= deadline:
+            raise TimeUp
+
+    event.listen(connection, "before_cursor_execute", too_late)
+    try:
+        yield
+    finally:
+        event.remove(connection, "before_cursor_execute", too_late)
+
+
+@contextmanager
+def _sqlite_deadline(connection: Connection, deadline: float) -> Iterator[None]:
+    driver: Any = connection.connection.driver_connection
+    driver.set_progress_handler(lambda: int(time.monotonic() >= deadline), 1000)
+    try:
+        yield
+    finally:
+        driver.set_progress_handler(None, 0)
+
+
+@contextmanager
+def _postgres_deadline(connection: Connection, deadline: float) -> Iterator[None]:
+    """From the deadline on, cancel whatever the connection runs (every 50 ms) until the block
+    ends; the last cancel request has been handled by the server when this returns."""
+    driver: Any = connection.connection.driver_connection
+    done = threading.Event()
+
+    def cancel_late() -> None:
+        if done.wait(max(0.0, deadline - time.monotonic())):
+            return
+        while not done.is_set():
+            driver.cancel_safe()
+            done.wait(0.05)
+
+    canceller = threading.Thread(target=cancel_late, daemon=True)
+    canceller.start()
+    try:
+        yield
+    finally:
+        done.set()
+        canceller.join()
+
+
 class FigureCache:
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, max_entries: int = 256, time_limit: float = 0.4) -> None:
         self.max_entries = max_entries
+        self.time_limit = time_limit  # seconds get_within waits for a figure not cached
         self._entries: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._filling: set[Hashable] = set()
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value of `key` at the current generation, computed if there is none."""
@@ -57,8 +144,42 @@ class FigureCache:
                 value: T = self._entries[entry]
                 return value
         value = compute()
+        self._store(entry, value)
+        return value
+
+    def get_within(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T | None:
+        """Like `get`, but None if the value is not cached and takes longer than `time_limit`
+        to compute; the caller then says so, and has `fill` run after the response."""
+        if self.max_entries <= 0:
+            return compute()
+        entry = (current_generation(session), key)
+        with self._lock:
+            if entry in self._entries:
+                self._entries.move_to_end(entry)
+                cached: T = self._entries[entry]
+                return cached
+        try:
+            with time_limit(session, self.time_limit):
+                value = compute()
+        except TimeUp:
+            return None
+        self._store(entry, value)
+        return value
+
+    def fill(self, session: Session, key: Hashable, compute: Callable[[], T]) -> None:
+        """Compute and keep `key`'s value without a time limit (once at a time per key)."""
+        with self._lock:
+            if key in self._filling:
+                return
+            self._filling.add(key)
+        try:
+            self.get(session, key, compute)
+        finally:
+            with self._lock:
+                self._filling.discard(key)
+
+    def _store(self, entry: tuple[int, Hashable], value: Any) -> None:
         with self._lock:
             self._entries[entry] = value
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return value

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     read_access: Literal["public", "private"] = "public"
     # Figures over all deals kept per worker until the next change (app/cache.py); 0 = off.
     figure_cache_entries: int = 256
+    # How long a page waits for figures not in that cache before it shows its rows and says
+    # the counts are still being worked out (they are computed after the response).
+    figure_time_limit_ms: int = 400
 
     @field_validator("database_url")
     @classmethod

@@ -78,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.figures = FigureCache(settings.figure_cache_entries)
+    app.state.figures = FigureCache(
+        settings.figure_cache_entries, settings.figure_time_limit_ms / 1000
+    )
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
     app.add_exception_handler(SignInRequired, send_to_sign_in)

@@ -2,6 +2,7 @@
 a constant number of statements per page, figures cached until the next change and never
 after it, and, on Postgres, query plans that use the indexes made for them."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.cache import TimeUp, time_limit
 from app.db import make_engine
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
@@ -75,6 +77,56 @@ def test_figures_are_cached_until_the_next_change(
         select(func.count()).where(Deal.status == "confirmed", Deal.deleted_at.is_(None))
     )
     assert f"{confirmed} deals" in table or f"of {confirmed}" in table
+
+
+# --- figures that are not ready in time ------------------------------------------------------
+
+
+def test_a_statement_past_its_time_limit_is_interrupted_and_the_session_goes_on(
+    session: Session,
+) -> None:
+    slow = {
+        "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < 100000000) SELECT count(*) FROM n",
+        "postgresql": "SELECT pg_sleep(10)",
+    }[session.get_bind().dialect.name]
+    started = time.monotonic()
+    with pytest.raises(TimeUp), time_limit(session, 0.2):
+        session.execute(text(slow))
+    assert time.monotonic() - started < 2  # interrupted, not waited for
+    with pytest.raises(TimeUp), time_limit(session, 0):
+        session.execute(text("SELECT 1"))  # past the deadline, nothing starts
+    assert session.scalar(text("SELECT 2")) == 2  # the transaction is still usable
+    with time_limit(session, 5):
+        assert session.scalar(text("SELECT 3")) == 3
+
+
+def test_counts_not_ready_in_time_say_so_and_follow_after_the_response(
+    demo_client: TestClient,
+) -> None:
+    """The rows come at once; the facets and totals are computed after the response (the
+    test client runs that before it returns), so the next request has them."""
+    demo_client.app.state.figures.time_limit = 0  # type: ignore[attr-defined]
+    first = demo_client.get("/deals?per_page=25")
+    assert first.status_code == 200
+    assert "Showing 1–25 of the matching deals; still counting how many there are" in first.text
+    assert "Still counting the matching deals" in first.text  # in place of the facets
+    assert 'hx-trigger="load delay:2s"' in first.text  # htmx asks again
+    assert first.text.count('<td class="title">') == 25
+    assert 'rel="next"' in first.text and "Page 1</span>" in first.text
+    assert "<h2>Confidence</h2>" not in first.text
+    later = demo_client.get("/deals?per_page=25")
+    assert "Showing 1–25 of 58 deals" in later.text and "<h2>Confidence</h2>" in later.text
+    assert "Still counting" not in later.text and "Page 1 of 3" in later.text
+    last = demo_client.get("/deals?per_page=25&page=3&sort=title")  # another order: cold
+    assert "Showing 51–58 of the matching deals; still counting" in last.text
+    assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
+
+    events = demo_client.get("/timeline?status=confirmed")
+    assert "Status events of the matching deals, newest first; still counting" in events.text
+    assert "Still counting the matching deals" in events.text
+    events = demo_client.get("/timeline?status=confirmed")
+    assert "still counting" not in events.text and "status events of" in events.text
 
 
 # --- query plans on Postgres, on enough generated deals for the planner to choose ----------

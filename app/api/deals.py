@@ -43,7 +43,7 @@ from app.api.schemas import (
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
 from app.models import Deal
-from app.queries.deals import get_deal, list_deals, resolve_filters
+from app.queries.deals import count_deals, get_deal, list_deals, resolve_filters
 from app.schemas import FormErrors, parse_deal_form, parse_new_deal_form, parse_source
 from app.schemas import parse_status_form as parse_status
 from app.services import deals as service
@@ -93,17 +93,18 @@ def deals_index(request: Request, session: SessionDep) -> DealPageOut:
             title="Bad filter values",
             errors=exc.params or {"__all__": exc.messages},
         ) from exc
-    page = list_deals(session, rf)
+    total = count_deals(session, rf)
+    page = list_deals(session, rf, total=total)
 
     def page_url(number: int) -> str:
         return str(request.url.replace(query=filters.on_page(number).query_string()))
 
     return DealPageOut(
-        total=page.total,
+        total=total,
         page=page.page,
         per_page=page.per_page,
-        next=page_url(page.page + 1) if page.page * page.per_page < page.total else None,
-        prev=page_url(min(page.page - 1, page.pages)) if page.page > 1 else None,
+        next=page_url(page.page + 1) if page.has_next else None,
+        prev=page_url(min(page.page - 1, page.pages or 1)) if page.page > 1 else None,
         items=[DealOut.of(deal, request) for deal in page.rows],
     )
 

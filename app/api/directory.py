@@ -30,7 +30,7 @@ from app.api.schemas import (
 from app.db import SessionDep
 from app.filters import DealFilters
 from app.models import Hardware, Organization
-from app.queries.deals import list_deals, resolve_filters
+from app.queries.deals import count_deals, resolve_filters
 from app.queries.directory import get_hardware, get_organization, list_hardware, list_organizations
 from app.schemas import parse_hardware_form, parse_organization_form
 from app.services.deals import StaleEdit, ValidationFailed
@@ -45,7 +45,7 @@ UPDATE = problem_responses(400, 401, 403, 404, 409, 422)
 def _deal_count(session: Session, **preset: tuple[str, ...]) -> int:
     """Live deals matching one filter, counted by the same query as the table."""
     filters = DealFilters(per_page=1).with_preset(**preset)
-    return list_deals(session, resolve_filters(session, filters)).total
+    return count_deals(session, resolve_filters(session, filters))
 
 
 def _stale(what: str, version: int) -> ApiProblem:

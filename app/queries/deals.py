@@ -169,10 +169,14 @@ def table_options() -> list[LoaderOption]:
 
 @dataclass(frozen=True)
 class DealPage:
+    """One page of deals; `total` is None when the matching deals were not counted (too slow
+    to wait for), and `more` then says whether a next page exists."""
+
     rows: list[Deal]
-    total: int
+    total: int | None
     page: int
     per_page: int
+    more: bool = False
 
     @property
     def first(self) -> int:
@@ -183,8 +187,12 @@ class DealPage:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.more if self.total is None else self.page * self.per_page < self.total
 
 
 def count_deals(session: Session, rf: ResolvedFilters) -> int:
@@ -193,20 +201,29 @@ def count_deals(session: Session, rf: ResolvedFilters) -> int:
     return session.scalar(select(func.count()).select_from(matching)) or 0
 
 
-def list_deals(session: Session, rf: ResolvedFilters, *, total: int | None = None) -> DealPage:
-    """One page of the filtered deals, in the chosen order, with the total they come from
-    (counted here unless the caller knows it, e.g. from app/cache.py)."""
+def list_deals(
+    session: Session, rf: ResolvedFilters, *, total: int | None = None, count: bool = True
+) -> DealPage:
+    """One page of the filtered deals, in the chosen order, with the total they come from:
+    counted here unless the caller knows it (e.g. from app/cache.py) or says not to (`count`
+    False: the total stays unknown, and one row more is read to tell whether a page follows)."""
     f = rf.filters
     stmt = filter_deals(select(Deal), rf)
-    if total is None:
+    if total is None and count:
         total = count_deals(session, rf)
-    rows = session.scalars(
-        sort_deals(stmt, f)
-        .options(*table_options())
-        .limit(f.per_page)
-        .offset((f.page - 1) * f.per_page)
-    ).all()
-    return DealPage(rows=list(rows), total=total, page=f.page, per_page=f.per_page)
+    limit = f.per_page if total is not None else f.per_page + 1
+    rows = list(
+        session.scalars(
+            sort_deals(stmt, f)
+            .options(*table_options())
+            .limit(limit)
+            .offset((f.page - 1) * f.per_page)
+        ).all()
+    )
+    more = len(rows) > f.per_page
+    return DealPage(
+        rows=rows[: f.per_page], total=total, page=f.page, per_page=f.per_page, more=more
+    )
 
 
 def get_deal(session: Session, deal_id: int, *, include_deleted: bool = False) -> Deal | None:

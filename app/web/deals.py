@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 
 from app.cache import FigureCache
@@ -15,7 +16,7 @@ from app.queries.deals import (
     list_deals,
     resolve_filters,
 )
-from app.queries.facets import deal_facets, facet_counts, filter_chips
+from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.vocabulary import UserRole
@@ -54,23 +55,30 @@ def deals_index(request: Request, session: SessionDep) -> Response:
         return filter_error_page(request, "deals/index.html", exc, {})
     view = TableView(rf.filters, request.url.path)
     figures: FigureCache = request.app.state.figures
-    key = rf.filters.query_string(paging=False)
-    total, counts = figures.get(
-        session, ("table", key), lambda: (count_deals(session, rf), facet_counts(session, rf))
-    )
-    return render(
+    key = ("table", rf.filters.query_string(paging=False))
+
+    def compute() -> tuple[int, FacetCounts]:
+        return count_deals(session, rf), facet_counts(session, rf)
+
+    # None: not ready in time; the rows come first, the counts after the response.
+    known = figures.get_within(session, key, compute)
+    total, counts = known if known is not None else (None, None)
+    response = render(
         request,
         "deals/index.html",
         {
             "view": view,
             "filters": rf.filters,
-            "deal_page": list_deals(session, rf, total=total),
-            "facets": deal_facets(session, rf, view.url, counts),
+            "deal_page": list_deals(session, rf, total=total, count=False),
+            "facets": None if counts is None else deal_facets(session, rf, view.url, counts),
             "chips": filter_chips(rf, view.url),
             "raw": request.query_params,
         },
         block="deal_results",
     )
+    if known is None:
+        response.background = BackgroundTask(figures.fill, session, key, compute)
+    return response
 
 
 @router.get("/deals/{deal_id:int}", name="deal_detail")

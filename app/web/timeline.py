@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 
 from app.cache import FigureCache
@@ -145,7 +146,7 @@ def timeline(request: Request, session: SessionDep) -> Response:
         )
     context: dict[str, Any] = {"view": view, "raw": request.query_params}
     figures: FigureCache = request.app.state.figures
-    key = rf.filters.query_string(paging=False)
+    query = rf.filters.query_string(paging=False)
     if view.view == "events":
         page = list_timeline(session, rf, before=view.before, grouping=view.grouping)
         context["timeline"] = page
@@ -154,16 +155,28 @@ def timeline(request: Request, session: SessionDep) -> Response:
             context["continues"] = period_of(view.before.effective, view.grouping)
             return render(request, "timeline/index.html", context, block="timeline_page")
         # One cache entry per page: one read of the change counter.
-        context["counts"], counts = figures.get(
-            session,
-            ("timeline", key),
-            lambda: (count_timeline(session, rf), facet_counts(session, rf)),
-        )
+        key: tuple[str, str] = ("timeline", query)
+
+        def compute() -> Any:
+            return count_timeline(session, rf), facet_counts(session, rf)
     else:
         lanes = list_lifecycles(session, rf, today=date.today())
         context["lanes"] = lanes
         context["chart"] = LaneChart.for_lanes(lanes)
-        counts = figures.get(session, ("facets", key), lambda: facet_counts(session, rf))
-    context["facets"] = deal_facets(session, rf, view.url, counts)
+        key = ("facets", query)
+
+        def compute() -> Any:
+            return facet_counts(session, rf)
+
+    # None: not ready in time; the events come first, the counts after the response.
+    known = figures.get_within(session, key, compute)
+    if view.view == "events":
+        context["counts"], counts = known if known is not None else (None, None)
+    else:
+        counts = known
+    context["facets"] = None if counts is None else deal_facets(session, rf, view.url, counts)
     context["chips"] = filter_chips(rf, view.url)
-    return render(request, "timeline/index.html", context, block="timeline_results")
+    response = render(request, "timeline/index.html", context, block="timeline_results")
+    if known is None:
+        response.background = BackgroundTask(figures.fill, session, key, compute)
+    return response
