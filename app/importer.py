@@ -28,7 +28,15 @@ from app.csvformat import (
     unneutralise,
 )
 from app.dates import PartialDate, Precision
-from app.models import Deal, Hardware, Organization, Source, StatusEvent, User
+from app.models import (
+    Deal,
+    Hardware,
+    Organization,
+    OrganizationAlias,
+    Source,
+    StatusEvent,
+    User,
+)
 from app.schemas import FormErrors, parse_deal_form, parse_source
 from app.services import deals as deal_service
 from app.vocabulary import HardwareType, OrgKind, Status, label, values
@@ -37,6 +45,7 @@ REQUIRED_COLUMNS = ("title", "status", "deal_types", "parties", "first_reported_
 # Read from the file; `url` and `hardware_types` are derived on export (types only help to
 # create unknown hardware), `version` is an optional extra that guards updates.
 KNOWN_COLUMNS = (*COLUMNS, "version")
+FLUSH_EVERY = 1000
 UNKNOWN_VENDOR = "Unknown vendor"
 # Where the form's error keys point in the file.
 _COLUMN_OF = {
@@ -92,50 +101,71 @@ class ImportReport:
 
 
 class _Names:
-    """Organizations and hardware found or about to be created, by lower-cased name."""
+    """Organizations and hardware by lower-cased name, slug or alias (a name wins over a slug,
+    a slug over an alias), read once per import; models the file creates join them."""
 
     def __init__(self, session: Session, report: ImportReport, create_missing: bool) -> None:
         self.session = session
         self.report = report
         self.create_missing = create_missing
-        self.organizations: dict[str, Organization | None] = {}
-        self.hardware: dict[str, Hardware | None] = {}
         self.hardware_types: dict[str, str] = {}  # for models the file creates
+        organizations = session.scalars(select(Organization)).all()
+        by_id = {organization.id: organization for organization in organizations}
+        aliases = session.execute(
+            select(OrganizationAlias.organization_id, OrganizationAlias.alias)
+        )
+        self.organizations: dict[str, Organization | None] = {
+            alias.lower(): by_id[organization_id] for organization_id, alias in aliases
+        }
+        self.organizations.update((o.slug, o) for o in organizations)
+        self.organizations.update((o.name.lower(), o) for o in organizations)
+        models = session.scalars(select(Hardware)).all()
+        self.hardware: dict[str, Hardware | None] = {h.slug: h for h in models}
+        self.hardware.update((h.name.lower(), h) for h in models)
+        self.slugs = {
+            Organization: {o.slug for o in organizations},
+            Hardware: {h.slug for h in models},
+        }
+
+    def unique_slug(self, model: type[Organization] | type[Hardware], name: str) -> str:
+        taken = self.slugs[model]
+        base = deal_service.slugify(name)
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+        return slug
 
     def organization(self, name: str) -> Organization | None:
         key = name.strip().lower()
         if key not in self.organizations:
-            found = deal_service.find_organization(self.session, name)
-            if found is None:
-                self.report.new_organizations.append(name.strip())
-                if self.create_missing:
-                    found = Organization(
-                        name=name.strip(),
-                        slug=deal_service.unique_slug(self.session, Organization, name),
-                        kind=OrgKind.OTHER,
-                    )
-                    self.session.add(found)
-                    self.session.flush()
+            found = None
+            self.report.new_organizations.append(name.strip())
+            if self.create_missing:
+                found = Organization(
+                    name=name.strip(),
+                    slug=self.unique_slug(Organization, name),
+                    kind=OrgKind.OTHER,
+                )
+                self.session.add(found)
             self.organizations[key] = found
         return self.organizations[key]
 
     def hardware_model(self, name: str, hardware_type: str, vendor: str) -> Hardware | None:
         key = name.strip().lower()
         if key not in self.hardware:
-            found = deal_service.find_hardware(self.session, name)
-            if found is None:
-                self.report.new_hardware.append(name.strip())
-                maker = self.organization(vendor) if self.create_missing else None
-                if maker is not None:
-                    found = Hardware(
-                        name=name.strip(),
-                        slug=deal_service.unique_slug(self.session, Hardware, name),
-                        type=hardware_type,
-                        vendor=maker,
-                        in_house=maker.kind in (OrgKind.HYPERSCALER, OrgKind.AI_LAB),
-                    )
-                    self.session.add(found)
-                    self.session.flush()
+            found = None
+            self.report.new_hardware.append(name.strip())
+            maker = self.organization(vendor) if self.create_missing else None
+            if maker is not None:
+                found = Hardware(
+                    name=name.strip(),
+                    slug=self.unique_slug(Hardware, name),
+                    type=hardware_type,
+                    vendor=maker,
+                    in_house=maker.kind in (OrgKind.HYPERSCALER, OrgKind.AI_LAB),
+                )
+                self.session.add(found)
             self.hardware[key] = found
         return self.hardware[key]
 
@@ -272,14 +302,19 @@ def import_csv(
     existing = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids)))) if ids else set()
     deals: list[Deal] = []
     try:
-        for line, row in rows:
-            deal = _import_row(
-                session, row, line, report, names, user, today or date.today(), existing
-            )
-            if deal is not None:
-                deals.append(deal)
-            if progress is not None:
-                progress(1)
+        # Written FLUSH_EVERY rows at a time: a lookup must not flush the rows before it one
+        # by one (the names are in memory; the flush hook renders a batch at once).
+        with session.no_autoflush:
+            for count, (line, row) in enumerate(rows, start=1):
+                deal = _import_row(
+                    session, row, line, report, names, user, today or date.today(), existing
+                )
+                if deal is not None:
+                    deals.append(deal)
+                if count % FLUSH_EVERY == 0 and not report.problems:
+                    session.flush()
+                if progress is not None:
+                    progress(1)
         if report.problems or dry_run:
             session.rollback()
             return report

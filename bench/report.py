@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy
 
 from bench.generate import Report
+from bench.importing import ImportTiming
 from bench.measure import Budget, CsvTiming, Timing
 
 
@@ -22,6 +23,7 @@ class Results:
     generation: list[tuple[int, str, Report | None]] = field(default_factory=list)
     pages: list[tuple[int, str, Timing]] = field(default_factory=list)
     exports: list[tuple[int, str, CsvTiming]] = field(default_factory=list)
+    imports: list[tuple[int, str, ImportTiming]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -115,6 +117,21 @@ def markdown(results: Results) -> str:
                  f"{c.peak_rss_mib:.0f}",
                  "–" if c.floor_rows_per_second is None else f"{c.floor_rows_per_second:,.0f}"]
                 for size, db, c in results.exports
+            ],
+        )  # fmt: skip
+    if results.imports:
+        lines += ["", "## `deals import`", ""]
+        lines += [
+            "The first rows of the export (newest first), imported with `--create-missing` into "
+            "an empty database of the same kind, in one transaction (`app.importer.import_csv`).",
+            "",
+        ]
+        lines += _table(
+            ["deals in the source", "db", "rows imported", "seconds", "rows/s", "problems"],
+            [
+                [f"{size:,}", db, f"{i.rows:,}", f"{i.seconds:.1f}", f"{i.rows_per_second:,.0f}",
+                 str(i.problems)]
+                for size, db, i in results.imports
             ],
         )  # fmt: skip
     if results.notes:

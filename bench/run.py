@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from app.config import PROJECT_ROOT
 from app.db import make_engine
 from bench.deals import SEARCH_WORD
+from bench.importing import measure_import
 from bench.measure import (
     Budget,
     Case,
@@ -55,7 +56,9 @@ CSV_PATH = "/deals.csv"
 console = Console()
 
 
-def _bench_one(size: int, kind: str, results: Results, *, work_dir: Path, keep: bool) -> None:
+def _bench_one(
+    size: int, kind: str, results: Results, *, work_dir: Path, keep: bool, import_rows: int
+) -> None:
     console.rule(f"{size:,} deals on {kind}")
     with bench_database(kind, size, work_dir=work_dir, seed=results.seed, keep=keep) as db:
         results.generation.append((size, kind, db.generated))
@@ -70,6 +73,8 @@ def _bench_one(size: int, kind: str, results: Results, *, work_dir: Path, keep: 
                 # (or be blamed on) what streaming the export costs.
                 failures = _export(client, engine, server.pid, size, kind, results)
                 failures += _pages(client, engine, size, kind, results)
+            if import_rows:
+                _import(engine, size, kind, min(import_rows, size), results, work_dir)
                 if failures:
                     log = server.log_tail()
                     results.notes.append(
@@ -128,6 +133,17 @@ def _export(
     return [] if export.complete else [f"{CSV_PATH}: incomplete ({export.error or export.status})"]
 
 
+def _import(
+    engine: Engine, size: int, kind: str, rows: int, results: Results, work_dir: Path
+) -> None:
+    timing = measure_import(kind, engine, rows, work_dir)
+    results.imports.append((size, kind, timing))
+    console.print(
+        f"deals import: {timing.rows:,} rows in {timing.seconds:.1f} s"
+        f" ({timing.rows_per_second:,.0f} rows/s), {timing.problems} problems"
+    )
+
+
 def results_path(results_dir: Path) -> Path:
     return results_dir / f"{date.today().isoformat()}-{platform.node() or 'host'}.md"
 
@@ -162,6 +178,9 @@ def main(
     ] = False,
     quick: Annotated[bool, typer.Option(help="A few requests per page: a smoke test.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 1,
+    import_rows: Annotated[
+        int, typer.Option(help="Rows of the export to time `deals import` on (0: skip).")
+    ] = 5000,
     workers: Annotated[
         int, typer.Option(help="uvicorn worker processes (docker-compose runs two).")
     ] = 2,
@@ -181,7 +200,7 @@ def main(
     results_dir.mkdir(parents=True, exist_ok=True)
     for size in size_list:
         for kind in database_list:
-            _bench_one(size, kind, results, work_dir=work_dir, keep=keep)
+            _bench_one(size, kind, results, work_dir=work_dir, keep=keep, import_rows=import_rows)
             path.write_text(markdown(results))  # after each run: a crash keeps what was measured
     console.print(markdown(results), markup=False, highlight=False, soft_wrap=True)
     console.print(f"Written to {path}")

@@ -90,6 +90,25 @@ def _drop(kind: str, url: str) -> None:
 
 
 @contextmanager
+def empty_database(kind: str, name: str, *, work_dir: Path) -> Iterator[str]:
+    """A migrated database with no deals (its URL), dropped afterwards."""
+    if kind == "sqlite":
+        work_dir.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{(work_dir / f'{name}.sqlite3').resolve()}"
+    else:
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    _drop(kind, url)
+    try:
+        if kind == "postgresql":
+            with _admin() as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+        migrate.upgrade(url)
+        yield url
+    finally:
+        _drop(kind, url)
+
+
+@contextmanager
 def bench_database(
     kind: str, size: int, *, work_dir: Path, seed: int, keep: bool
 ) -> Iterator[BenchDatabase]:

@@ -1,0 +1,56 @@
+"""`deals import` speed: the first rows of the benchmark database's own export, imported (with
+`--create-missing`, as a first load would be) into an empty database of the same kind.
+
+The import goes through the entry form's rules and the ORM row by row, so it is timed on a
+sample rather than on every deal; rows per second is what the figure means.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from app.db import make_engine
+from app.export import export_csv
+from app.filters import DealFilters
+from app.importer import import_csv
+from app.queries.deals import resolve_filters
+from bench.server import empty_database
+
+
+@dataclass
+class ImportTiming:
+    rows: int
+    seconds: float
+    problems: int
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def export_sample(engine: Engine, rows: int) -> str:
+    """The CSV header and the first `rows` deals of the export, newest first."""
+    with Session(engine) as session:
+        rf = resolve_filters(session, DealFilters.from_query([]))
+        stream = export_csv(session, rf, "http://bench.invalid/deals/", chunk_size=rows)
+        try:
+            return (next(stream) + next(stream, b"")).decode("utf-8")
+        finally:
+            stream.close()
+
+
+def measure_import(kind: str, source: Engine, rows: int, work_dir: Path) -> ImportTiming:
+    text = export_sample(source, rows)
+    with empty_database(kind, "bench_import", work_dir=work_dir) as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session:
+                started = time.perf_counter()
+                report = import_csv(session, text, create_missing=True)
+                seconds = time.perf_counter() - started
+        finally:
+            engine.dispose()
+    return ImportTiming(report.created, seconds, len(report.problems))
