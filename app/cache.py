@@ -21,7 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, event, insert, select, update
 from sqlalchemy.exc import DBAPIError
@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 from app.models import ChangeCounter
 
 T = TypeVar("T")
+_MISSING = object()
+_WAIT_FOR_OTHERS = 30.0  # seconds; then this thread computes the value itself
 
 
 class TimeUp(Exception):
@@ -132,39 +134,75 @@ class FigureCache:
         self._entries: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
         self._lock = threading.Lock()
         self._filling: set[Hashable] = set()
+        self._computing: dict[tuple[int, Hashable], threading.Event] = {}
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
-        """The cached value of `key` at the current generation, computed if there is none."""
+        """The cached value of `key` at the current generation, computed if there is none.
+
+        One thread computes an entry; others asking for it meanwhile wait for that value
+        rather than all computing it at once (after a change, or in a worker's first moments).
+        """
         if self.max_entries <= 0:
             return compute()
         entry = (current_generation(session), key)
-        with self._lock:
-            if entry in self._entries:
-                self._entries.move_to_end(entry)
-                value: T = self._entries[entry]
-                return value
-        value = compute()
-        self._store(entry, value)
-        return value
+        while True:
+            found, computing = self._claim(entry)
+            if found is not _MISSING:
+                return cast(T, found)
+            if computing is None:
+                return self._compute(entry, compute)
+            computing.wait(_WAIT_FOR_OTHERS)
 
     def get_within(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T | None:
-        """Like `get`, but None if the value is not cached and takes longer than `time_limit`
-        to compute; the caller then says so, and has `fill` run after the response."""
+        """Like `get`, but None if the value is not cached and not ready within `time_limit`
+        (computed here, or by another thread); the caller then says so, and has `fill`
+        compute it after the response."""
         if self.max_entries <= 0:
             return compute()
         entry = (current_generation(session), key)
+        found, computing = self._claim(entry)
+        if computing is not None:
+            computing.wait(self.time_limit)
+            found = self._cached(entry)
+            return None if found is _MISSING else cast(T, found)
+        if found is not _MISSING:
+            return cast(T, found)
+        try:
+            with time_limit(session, self.time_limit):
+                return self._compute(entry, compute)
+        except TimeUp:
+            return None
+
+    def _cached(self, entry: tuple[int, Hashable]) -> Any:
+        with self._lock:
+            if entry not in self._entries:
+                return _MISSING
+            self._entries.move_to_end(entry)
+            return self._entries[entry]
+
+    def _claim(self, entry: tuple[int, Hashable]) -> tuple[Any, threading.Event | None]:
+        """(the cached value or _MISSING, the event of another thread computing it or None).
+        When both are missing, the caller has claimed the entry and must `_compute` it."""
         with self._lock:
             if entry in self._entries:
                 self._entries.move_to_end(entry)
-                cached: T = self._entries[entry]
-                return cached
+                return self._entries[entry], None
+            computing = self._computing.get(entry)
+            if computing is None:
+                self._computing[entry] = threading.Event()
+            return _MISSING, computing
+
+    def _compute(self, entry: tuple[int, Hashable], compute: Callable[[], T]) -> T:
         try:
-            with time_limit(session, self.time_limit):
-                value = compute()
-        except TimeUp:
-            return None
-        self._store(entry, value)
-        return value
+            value = compute()
+            with self._lock:
+                self._entries[entry] = value
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                self._computing.pop(entry).set()
 
     def fill(self, session: Session, key: Hashable, compute: Callable[[], T]) -> None:
         """Compute and keep `key`'s value without a time limit (once at a time per key)."""
@@ -177,9 +215,3 @@ class FigureCache:
         finally:
             with self._lock:
                 self._filling.discard(key)
-
-    def _store(self, entry: tuple[int, Hashable], value: Any) -> None:
-        with self._lock:
-            self._entries[entry] = value
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)

@@ -95,6 +95,8 @@ def _pages(
     for case in CASES:
         path = case.path.format(deal_id=deal_id)
         warm = client.get(path)  # also the probe of routes still being built
+        for _ in range(4):  # fresh connections, so that every worker has its figures cached
+            httpx.get(f"{client.base_url}{path}", timeout=300)
         if case.optional and warm.status_code == 404:
             results.notes.append(f"{path} skipped at {where}: 404, no such page yet")
             console.print(f"[yellow]skipped[/] {path} (404)")

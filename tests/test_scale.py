@@ -2,6 +2,7 @@
 a constant number of statements per page, figures cached until the next change and never
 after it, and, on Postgres, query plans that use the indexes made for them."""
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.cache import TimeUp, time_limit
+from app.cache import FigureCache, TimeUp, time_limit
 from app.db import make_engine
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
@@ -99,6 +100,32 @@ def test_a_statement_past_its_time_limit_is_interrupted_and_the_session_goes_on(
     assert session.scalar(text("SELECT 2")) == 2  # the transaction is still usable
     with time_limit(session, 5):
         assert session.scalar(text("SELECT 3")) == 3
+
+
+def test_one_thread_computes_a_figure_while_the_others_wait_for_it(session: Session) -> None:
+    """After a change, the requests that arrive together do not all compute the same figure."""
+    cache = FigureCache(time_limit=0.05)
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    results: list[object] = []
+
+    def slow() -> str:
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return "the figure"
+
+    first = threading.Thread(target=lambda: results.append(cache.get(session, "k", slow)))
+    first.start()
+    assert started.wait(5)
+    assert cache.get_within(session, "k", slow) is None  # being computed, not ready in time
+    second = threading.Thread(target=lambda: results.append(cache.get(session, "k", slow)))
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert results == ["the figure", "the figure"] and len(calls) == 1
+    assert cache.get_within(session, "k", slow) == "the figure"
 
 
 def test_counts_not_ready_in_time_say_so_and_follow_after_the_response(
