@@ -178,7 +178,8 @@ def test_bench_run_quick_writes_a_results_table(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     [written] = results.glob("*.md")
-    pages, _, export = written.read_text().partition("## CSV export")
+    pages, _, rest = written.read_text().partition("## CSV export")
+    export, _, imports = rest.partition("## `deals import`")
     assert "| 200 | sqlite | `/deals` |" in pages
     assert "| 200 | sqlite | `/` |" in pages
     assert "SQLite 3." in pages and "CPUs" in pages
@@ -188,4 +189,6 @@ def test_bench_run_quick_writes_a_results_table(tmp_path: Path) -> None:
     for line in export.splitlines():  # when /deals.csv exists: every live deal, streamed
         if line.startswith("| 200 | sqlite |"):
             assert line.split("|")[4].strip() == "yes", line
+    [imported] = [line.split("|") for line in imports.splitlines() if line.startswith("| 200 |")]
+    assert int(imported[3].replace(",", "")) > 150 and imported[6].strip() == "0", imported
     assert not list((tmp_path / "work").glob("*.sqlite3")), "the throwaway database was kept"
