@@ -133,7 +133,6 @@ class FigureCache:
         self.time_limit = time_limit  # seconds get_within waits for a figure not cached
         self._entries: OrderedDict[tuple[int, Hashable], Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._filling: set[Hashable] = set()
         self._computing: dict[tuple[int, Hashable], threading.Event] = {}
 
     def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
@@ -173,20 +172,34 @@ class FigureCache:
         except TimeUp:
             return None
 
+    def fill(self, session: Session, key: Hashable, compute: Callable[[], T]) -> None:
+        """Compute and keep `key`'s value without a time limit, unless it is cached or being
+        computed already."""
+        if self.max_entries <= 0:
+            return
+        entry = (current_generation(session), key)
+        found, computing = self._claim(entry)
+        if found is _MISSING and computing is None:
+            self._compute(entry, compute)
+
+    def _hit(self, entry: tuple[int, Hashable]) -> Any:
+        """The cached value or _MISSING; the caller holds the lock."""
+        if entry not in self._entries:
+            return _MISSING
+        self._entries.move_to_end(entry)
+        return self._entries[entry]
+
     def _cached(self, entry: tuple[int, Hashable]) -> Any:
         with self._lock:
-            if entry not in self._entries:
-                return _MISSING
-            self._entries.move_to_end(entry)
-            return self._entries[entry]
+            return self._hit(entry)
 
     def _claim(self, entry: tuple[int, Hashable]) -> tuple[Any, threading.Event | None]:
         """(the cached value or _MISSING, the event of another thread computing it or None).
         When both are missing, the caller has claimed the entry and must `_compute` it."""
         with self._lock:
-            if entry in self._entries:
-                self._entries.move_to_end(entry)
-                return self._entries[entry], None
+            found = self._hit(entry)
+            if found is not _MISSING:
+                return found, None
             computing = self._computing.get(entry)
             if computing is None:
                 self._computing[entry] = threading.Event()
@@ -203,15 +216,3 @@ class FigureCache:
         finally:
             with self._lock:
                 self._computing.pop(entry).set()
-
-    def fill(self, session: Session, key: Hashable, compute: Callable[[], T]) -> None:
-        """Compute and keep `key`'s value without a time limit (once at a time per key)."""
-        with self._lock:
-            if key in self._filling:
-                return
-            self._filling.add(key)
-        try:
-            self.get(session, key, compute)
-        finally:
-            with self._lock:
-                self._filling.discard(key)
