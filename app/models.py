@@ -256,6 +256,12 @@ class Deal(TimestampMixin, Base):
             name="term_order",
         ),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
+        # One index per sort of the deal table (app.queries.deals.sort_deals), live deals only,
+        # ending in the id that breaks ties: a page reads its rows in order from the index.
+        # Read backwards, each serves the other direction too — except where NULLS LAST differs
+        # from how the index stores NULLs: Postgres keeps them last ascending, so a descending
+        # sort of an optional column needs its own index; SQLite keeps them first, so it reads
+        # (value_usd, id) backwards for the descending sort (it cannot index NULLS LAST).
         *(
             Index(
                 f"ix_deal_live_{name}",
@@ -264,7 +270,22 @@ class Deal(TimestampMixin, Base):
                 postgresql_where=text("deleted_at IS NULL"),
                 sqlite_where=text("deleted_at IS NULL"),
             )
-            for name, column in (("reported", "first_reported_on"), ("updated", "updated_at"))
+            for name, column in (
+                ("reported", "first_reported_on"),
+                ("updated", "updated_at"),
+                ("value", "value_usd"),
+                ("capacity", "capacity_mw"),
+                ("title", text("lower(title)")),
+            )
+        ),
+        *(
+            Index(
+                f"ix_deal_live_{name}_desc",
+                text(f"{column} DESC NULLS LAST"),
+                text("id DESC"),
+                postgresql_where=text("deleted_at IS NULL"),
+            ).ddl_if(dialect="postgresql")
+            for name, column in (("value", "value_usd"), ("capacity", "capacity_mw"))
         ),
     )
 
@@ -275,9 +296,9 @@ class Deal(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     confidence: Mapped[str] = mapped_column(String(10), default=Confidence.MEDIUM, index=True)
     confidence_note: Mapped[str | None] = mapped_column(Text)
-    value_usd: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    value_usd: Mapped[int | None] = mapped_column(BigInteger)
     value_qualifier: Mapped[str | None] = mapped_column(String(10))
-    capacity_mw: Mapped[float | None] = mapped_column(Double, index=True)
+    capacity_mw: Mapped[float | None] = mapped_column(Double)
     capacity_qualifier: Mapped[str | None] = mapped_column(String(10))
     chips: Mapped[int | None] = mapped_column(BigInteger)
     chips_qualifier: Mapped[str | None] = mapped_column(String(10))

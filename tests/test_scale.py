@@ -195,6 +195,35 @@ def _page(session: Session, query: str) -> Any:
     return sort_deals(filter_deals(select(Deal.id), rf), f).limit(f.per_page)  # type: ignore[arg-type]
 
 
+# Each sort of the deal table and the index that serves it on Postgres (app/models.py).
+SORT_INDEXES = (
+    ("-value", "ix_deal_live_value_desc"),
+    ("value", "ix_deal_live_value"),
+    ("-capacity", "ix_deal_live_capacity_desc"),
+    ("capacity", "ix_deal_live_capacity"),
+    ("title", "ix_deal_live_title"),
+    ("-title", "ix_deal_live_title"),
+)
+THREE_FILTERS = "status=confirmed&hardware_type=gpu&confidence=high&sort=-value"
+
+
+@pytest.mark.parametrize("db_name", [kind for kind in enabled_databases() if kind == "sqlite"])
+def test_sqlite_reads_every_sort_from_an_index(session: Session) -> None:
+    """SQLite has no NULLS LAST in an index: the descending sorts read the ascending one
+    backwards, and none of them sorts the matching deals in a temporary b-tree."""
+    make_deal(session, value_usd=10**9, value_qualifier="exact")
+    make_deal(session, title="Another deal")
+    for sort, index in SORT_INDEXES:
+        sql = str(
+            _page(session, f"sort={sort}").compile(
+                session.get_bind(), compile_kwargs={"literal_binds": True}
+            )
+        )
+        plan = " / ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+        assert f"USING INDEX {index.removesuffix('_desc')}" in plan, (sort, plan)
+        assert "TEMP B-TREE" not in plan, (sort, plan)
+
+
 @pytest.mark.parametrize("kind", [kind for kind in enabled_databases() if kind == "postgresql"])
 def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: Engine) -> None:
     with Session(generated_postgres) as session:
@@ -210,6 +239,11 @@ def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: 
         assert "ix_deal_live_reported" in _indexes(newest)
         assert not any(node["Node Type"] == "Sort" for node in _nodes(newest))  # read in order
         assert "ix_deal_live_updated" in _indexes(_plan(session, _page(session, "sort=-updated")))
+        for sort, index in SORT_INDEXES:  # every sort reads its rows in order, no Sort step
+            plan = _plan(session, _page(session, f"sort={sort}"))
+            assert index in _indexes(plan), (sort, _indexes(plan))
+            assert not any(node["Node Type"] == "Sort" for node in _nodes(plan)), sort
+        assert "ix_deal_live_value_desc" in _indexes(_plan(session, _page(session, THREE_FILTERS)))
         assert "ix_deal_party_org_role_deal" in _indexes(
             _plan(session, _page(session, f"party={busiest}"))
         )
