@@ -6,7 +6,9 @@ It hooks the ORM's flush, so no write path can forget it. The actor is the sessi
 `info["user_id"]` (None for the command line and the demo loader).
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import event, insert, inspect
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import History
 
 from app.dates import PartialDate
+from app.db import Base
 from app.models import (
     AuditEvent,
     Deal,
@@ -58,16 +61,27 @@ def plain(value: Any) -> Any:
     return value
 
 
+def parties_text(parties: Iterable[tuple[str, str]]) -> str:
+    """A deal's parties as its audit entries show them: `Name (role); …`."""
+    return "; ".join(f"{name} ({role})" for name, role in parties)
+
+
+def hardware_text(lines: Iterable[tuple[str, int | None]]) -> str:
+    return "; ".join(name + (f" ({chips})" if chips else "") for name, chips in lines)
+
+
+def types_text(types: Iterable[str]) -> str:
+    return "; ".join(sorted(types))
+
+
 def _collection_text(name: str, items: list[Any]) -> str:
     if name == "parties":
-        return "; ".join(f"{p.organization.name} ({p.role})" for p in items)
+        return parties_text((p.organization.name, p.role) for p in items)
     if name == "hardware_lines":
-        return "; ".join(
-            line.hardware.name + (f" ({line.chips})" if line.chips else "") for line in items
-        )
+        return hardware_text((line.hardware.name, line.chips) for line in items)
     if name == "aliases":
         return "; ".join(sorted(alias.alias for alias in items))
-    return "; ".join(sorted(row.type for row in items))
+    return types_text(row.type for row in items)
 
 
 def _history_values(history: History) -> tuple[Any, Any]:
@@ -119,6 +133,37 @@ def _changes(obj: Any, *, created: bool = False, deleted: bool = False) -> dict[
             if before_text != after_text:
                 changes[name] = [before_text or None, after_text or None]
     return changes
+
+
+def created_changes(
+    model: type[Base], row: Mapping[str, Any], collections: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The changes `record_changes` writes for a `model` row created with these column values
+    (and its collections' texts), for writers that insert without the ORM (app/bulk.py)."""
+    changes: dict[str, Any] = {}
+    for key in _audited_columns(model):
+        value = row.get(key)
+        if value is not None:
+            changes[key] = ["(hidden)", "(changed)"] if key in SECRET else [None, plain(value)]
+    for prefix in PARTIAL_DATES.get(model, ()):
+        after = _partial(row.get(f"{prefix}_on"), row.get(f"{prefix}_precision"))
+        if after is not None:
+            changes[prefix] = [None, after]
+    for name, text in (collections or {}).items():
+        if text:
+            changes[name] = [None, text]
+    return changes
+
+
+@cache
+def _audited_columns(model: type[Base]) -> tuple[str, ...]:
+    """The model's column attributes an audit entry lists (partial dates go as one field)."""
+    paired = {f"{p}_{s}" for p in PARTIAL_DATES.get(model, ()) for s in ("on", "precision")}
+    return tuple(
+        column.key
+        for column in inspect(model).column_attrs
+        if column.key not in SKIPPED and column.key not in paired
+    )
 
 
 def _partial(start: Any, precision: Any) -> str | None:

@@ -9,14 +9,14 @@ column); any other row creates a deal.
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData, UploadFile
 
+from app.bulk import NewDeal, insert_deals
 from app.csvformat import (
     COLUMNS,
     CellError,
@@ -37,7 +37,7 @@ from app.models import (
     StatusEvent,
     User,
 )
-from app.schemas import FormErrors, parse_deal_form, parse_source
+from app.schemas import FormErrors, SourceInput, parse_deal_form, parse_source
 from app.services import deals as deal_service
 from app.vocabulary import HardwareType, OrgKind, Status, label, values
 
@@ -170,11 +170,30 @@ class _Names:
         return self.hardware[key]
 
 
-def _form(row: dict[str, str]) -> FormData:
+class _Fields:
+    """Fields as a form posts them, read the way app.schemas reads a form (`get`, `getlist`):
+    the entry form's rules check each row without building a request's form for it."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            self._values.setdefault(name, []).append(value)
+
+    def get(self, key: str, /) -> str | None:
+        found = self._values.get(key)
+        return found[-1] if found else None
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._values.get(key, ()))
+
+
+def _form(row: dict[str, str]) -> _Fields:
     """The row as the entry form would have posted it."""
     single = ("title", "value_usd", "value_qualifier", "capacity_mw", "chips",
               "first_reported_on", "announced_on", "region")  # fmt: skip
-    pairs: list[tuple[str, str | UploadFile]] = [(name, row.get(name, "")) for name in single]
+    pairs = [(name, row.get(name, "")) for name in single]
     pairs.append(("confidence", row.get("confidence") or "medium"))
     pairs += [("deal_type", t) for t in split_list(row.get("deal_types", ""))]
     for party in parse_parties(row.get("parties", "")):
@@ -182,7 +201,7 @@ def _form(row: dict[str, str]) -> FormData:
             pairs += [("party_organization", party.organization), ("party_role", role)]
     for line in parse_hardware(row.get("hardware", "")):
         pairs += [("hardware_name", line.hardware), ("hardware_chips", str(line.chips or ""))]
-    return FormData(pairs)
+    return _Fields(pairs)
 
 
 def infer_hardware_types(rows: list[dict[str, str]]) -> dict[str, str]:
@@ -231,13 +250,14 @@ def _vendor_of(row_parties: list[tuple[str, str]]) -> str:
 
 
 def _sources(
-    cells: list[SourceCell], problem: Callable[[str], None], user: User | None
-) -> list[Source]:
-    """Sources checked by the entry rules (http(s) links, bounded lengths), relays resolved."""
-    sources: list[Source] = []
+    cells: list[SourceCell], problem: Callable[[str], None]
+) -> tuple[list[SourceInput], list[int | None]]:
+    """Sources checked by the entry rules (http(s) links, bounded lengths), and for each the
+    index of the source it relays."""
+    sources: list[SourceInput] = []
     for cell in cells:
         errors = FormErrors()
-        form = FormData(
+        form = _Fields(
             [
                 ("s_publisher", cell.publisher),
                 ("s_url", cell.url or ""),
@@ -249,23 +269,37 @@ def _sources(
         for messages in errors.values():
             problem(f"{cell.publisher}: {' '.join(messages)}")
         if checked is not None and not errors:
-            sources.append(
-                Source(
-                    publisher=checked.publisher,
-                    tier=checked.tier,
-                    url=checked.url,
-                    published=checked.published,
-                    created_by_id=user.id if user else None,
-                )
-            )
+            sources.append(checked)
+    relays: list[int | None] = [None] * len(sources)
     if len(sources) == len(cells):
-        for cell, source in zip(cells, sources, strict=True):
+        for i, cell in enumerate(cells):
             if cell.relays:
-                target = next((s for s in sources if cell.relays in (s.url, s.publisher)), None)
-                if target is None:
+                relays[i] = next(
+                    (j for j, s in enumerate(sources) if cell.relays in (s.url, s.publisher)),
+                    None,
+                )
+                if relays[i] is None:
                     problem(f"{cell.publisher} relays '{cell.relays}', which is not listed")
-                source.relays = target
-    return sources
+    return sources, relays
+
+
+def _source_records(
+    sources: list[SourceInput], relays: list[int | None], user: User | None
+) -> list[Source]:
+    """The checked sources as records to add to an existing deal, relays linked."""
+    records = [
+        Source(
+            publisher=s.publisher,
+            tier=s.tier,
+            url=s.url,
+            published=s.published,
+            created_by_id=user.id if user else None,
+        )
+        for s in sources
+    ]
+    for record, target in zip(records, relays, strict=True):
+        record.relays = records[target] if target is not None else None
+    return records
 
 
 def import_csv(
@@ -300,17 +334,19 @@ def import_csv(
     # database must not hit a deal this very import created).
     ids = {int(r["id"]) for _, r in rows if r.get("id", "").isdigit()}
     existing = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids)))) if ids else set()
-    deals: list[Deal] = []
+    new_deals: list[NewDeal] = []
     try:
-        # Written FLUSH_EVERY rows at a time: a lookup must not flush the rows before it one
-        # by one (the names are in memory; the flush hook renders a batch at once).
+        # Updates are applied to the deals' records as they are checked, and flushed
+        # FLUSH_EVERY rows at a time: a lookup must not flush the rows before it one by one
+        # (the names are in memory; the flush hook renders a batch at once). New deals are
+        # only collected: once every row is known good, they are inserted in bulk.
         with session.no_autoflush:
             for count, (line, row) in enumerate(rows, start=1):
-                deal = _import_row(
+                new = _import_row(
                     session, row, line, report, names, user, today or date.today(), existing
                 )
-                if deal is not None:
-                    deals.append(deal)
+                if new is not None:
+                    new_deals.append(new)
                 if count % FLUSH_EVERY == 0 and not report.problems:
                     session.flush()
                 if progress is not None:
@@ -318,6 +354,8 @@ def import_csv(
         if report.problems or dry_run:
             session.rollback()
             return report
+        session.flush()  # new organizations and hardware (the new deals need their ids)
+        insert_deals(session.connection(), new_deals, user.id if user else None)
         session.commit()
         report.written = True
     except BaseException:
@@ -335,7 +373,9 @@ def _import_row(
     user: User | None,
     today: date,
     existing_ids: set[int],
-) -> Deal | None:
+) -> NewDeal | None:
+    """Check a row; apply it to the deal it updates, or return the deal it creates."""
+
     def problem(column: str) -> Callable[[str], None]:
         return lambda reason: report.problems.append(Problem(line, column, reason))
 
@@ -393,44 +433,38 @@ def _import_row(
                 f"deal {raw_id} has changed since this file was made (version {existing.version}"
                 f" now, {version} in the file) — export it again"
             )
-    sources = _sources(cells, problem("sources"), user)
+    sources, relays = _sources(cells, problem("sources"))
     if len(report.problems) > before:
         return None
     orgs = [o for o in organizations if o is not None]
     hws = [h for h in hardware if h is not None]
-    user_id = user.id if user else None
-    assert deal_in.first_reported is not None
     if existing is None:
-        deal = Deal(status=status, created_by_id=user_id, updated_by_id=user_id)
-        deal_service.apply_input(deal, deal_in, orgs, hws)
-        deal.sources = sources
+        report.rows.append(PlannedRow(line, "create", deal_in.title))
+        return NewDeal(
+            deal_in,
+            status,
+            deal_service.unique_parties(deal_in, orgs),
+            deal_service.unique_lines(deal_in, hws),
+            sources,
+            relays,
+        )
+    user_id = user.id if user else None
+    deal = existing
+    deal_service.apply_input(deal, deal_in, orgs, hws)
+    deal.updated_by_id = user_id
+    _add_new_sources(deal, _source_records(sources, relays, user))
+    if status != deal.status:
         deal.status_events.append(
             StatusEvent(
                 status=status,
-                effective=deal_in.first_reported,
-                source=sources[0],
+                effective=PartialDate(today, Precision.DAY),
+                note="recorded by a CSV import",
                 recorded_by_id=user_id,
             )
         )
-        session.add(deal)
-        report.rows.append(PlannedRow(line, "create", deal.title))
-    else:
-        deal = existing
-        deal_service.apply_input(deal, deal_in, orgs, hws)
-        deal.updated_by_id = user_id
-        _add_new_sources(deal, sources)
-        if status != deal.status:
-            deal.status_events.append(
-                StatusEvent(
-                    status=status,
-                    effective=PartialDate(today, Precision.DAY),
-                    note="recorded by a CSV import",
-                    recorded_by_id=user_id,
-                )
-            )
-        report.rows.append(PlannedRow(line, "update", deal.title, deal.id))
+    report.rows.append(PlannedRow(line, "update", deal.title, deal.id))
     deal.refresh_status()
-    return deal
+    return None
 
 
 def _add_new_sources(deal: Deal, sources: list[Source]) -> None:

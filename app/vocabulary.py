@@ -1,6 +1,7 @@
 """The controlled vocabularies of DESIGN.md, each with the words people read."""
 
 from enum import StrEnum
+from functools import cache
 
 
 class Status(StrEnum):
@@ -150,4 +151,9 @@ def label(value: str) -> str:
 
 
 def values(enum: type[StrEnum]) -> list[str]:
-    return [member.value for member in enum]
+    return list(_values(enum))
+
+
+@cache
+def _values(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)

@@ -17,11 +17,12 @@ from sqlalchemy import StaticPool, func, select
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.audit import ENTITY_TYPES, _changes
 from app.db import Base, make_engine
 from app.export import export_csv
 from app.filters import DealFilters
 from app.importer import import_csv
-from app.models import AuditEvent, Deal, Hardware, Organization
+from app.models import AuditEvent, Deal, DealDerived, DealSearch, Hardware, Organization
 from app.queries.deals import resolve_filters
 from tests.databases import throwaway_postgres
 
@@ -81,6 +82,35 @@ def test_export_import_export_is_exact(demo: Session, empty: Session) -> None:
         .where(AuditEvent.entity_type == "deal", AuditEvent.action == "create")
     )
     assert created == 58
+
+
+def test_new_deals_are_written_with_the_audit_and_derived_rows_the_orm_would_write(
+    demo: Session, empty: Session
+) -> None:
+    """New deals go in by bulk inserts (app/bulk.py), past the ORM's flush hooks: each deal,
+    source and status event still gets the audit entry the hook would have made for it — the
+    hook's own reading of the stored record as created — and each deal its derived rows."""
+    report = import_csv(empty, export_text(demo), create_missing=True)
+    assert report.ok and report.written
+    entries = {
+        (event.entity_type, event.entity_id): event
+        for event in empty.scalars(select(AuditEvent).where(AuditEvent.action == "create"))
+    }
+    relays = 0
+    for deal in empty.scalars(select(Deal)):
+        assert deal.parties and deal.type_rows and deal.hardware_lines is not None  # loaded
+        for record in (deal, *deal.sources, *deal.status_events):
+            entry = entries.pop((ENTITY_TYPES[type(record)], record.id))
+            assert entry.changes == _changes(record, created=True), record
+            assert entry.deal_id == deal.id and entry.user_id is None
+        relays += sum(source.relays is not None for source in deal.sources)
+        assert len(deal.status_events) == 1 and deal.status == deal.status_events[0].status
+        assert deal.status_events[0].source is not None
+    assert relays > 0  # the demo's relays were linked to what they repeat
+    assert {entity for entity, _ in entries} <= {"organization", "hardware"}
+    stored = select(func.count()).select_from(DealDerived)
+    assert empty.scalar(stored) == empty.scalar(select(func.count()).select_from(DealSearch))
+    assert empty.scalar(stored) == deals_in(empty) == 58
 
 
 def bad_file(demo: Session) -> tuple[str, int]:

@@ -214,26 +214,36 @@ def apply_input(
         DealTypeRow(type=t) for t in deal_in.deal_types if t not in {r.type for r in deal.type_rows}
     ]
     parties: list[DealParty] = []
-    seen: set[tuple[int, str]] = set()
-    for org, party_in in zip(orgs, deal_in.parties, strict=True):
-        if (id(org), party_in.role) in seen:
-            continue
-        seen.add((id(org), party_in.role))
+    for org, role in unique_parties(deal_in, orgs):
         party = next(
-            (x for x in deal.parties if x.organization is org and x.role == party_in.role), None
-        ) or DealParty(organization=org, role=party_in.role)
+            (x for x in deal.parties if x.organization is org and x.role == role), None
+        ) or DealParty(organization=org, role=role)
         party.position = len(parties)
         parties.append(party)
     deal.parties = parties
     lines: list[DealHardware] = []
-    for hw, line_in in zip(hws, deal_in.hardware, strict=True):
-        if any(line.hardware is hw for line in lines):
-            continue
+    for hw, chips in unique_lines(deal_in, hws):
         line = next((x for x in deal.hardware_lines if x.hardware is hw), None)
         line = line or DealHardware(hardware=hw)
-        line.chips, line.position = line_in.chips, len(lines)
+        line.chips, line.position = chips, len(lines)
         lines.append(line)
     deal.hardware_lines = lines
+
+
+def unique_parties(deal_in: DealInput, orgs: list[Organization]) -> list[tuple[Organization, str]]:
+    """The deal's parties in order (`orgs` are the organizations they name), each organization
+    in each role once."""
+    pairs = zip(orgs, (p.role for p in deal_in.parties), strict=True)
+    return list(dict.fromkeys((org, role) for org, role in pairs))
+
+
+def unique_lines(deal_in: DealInput, hws: list[Hardware]) -> list[tuple[Hardware, int | None]]:
+    """The deal's hardware lines in order (`hws` are the models they name), each model once
+    with the chips of its first line."""
+    lines: dict[Hardware, int | None] = {}
+    for hw, line_in in zip(hws, deal_in.hardware, strict=True):
+        lines.setdefault(hw, line_in.chips)
+    return list(lines.items())
 
 
 def _source(source_in: SourceInput, user: User) -> Source:
