@@ -1,12 +1,13 @@
-"""Writing many new deals at once — a CSV import's — with Core inserts, a batch at a time.
+"""Writing many new deals at once — a CSV import's — in bulk, a batch at a time.
 
 The ORM writes a deal, its types, parties, hardware lines, sources and first status event as a
 dozen objects, each instrumented, sorted into its unit of work and inspected again by the flush
 hooks; for a file of thousands of deals that cost most of the import's time. Here each table
-gets one executemany per batch, and what the hooks would have written beside the rows is written
-by the same code they use: the audit trail (app.audit.created_changes, the entries
-record_changes makes for created records) and the derived rows (app.derived.refresh_derived).
-tests/test_importer.py checks that both match what the ORM path writes.
+gets one COPY (Postgres) or executemany (SQLite) per batch, and what the hooks would have
+written beside the rows is written by the same code they use: the audit trail
+(app.audit.created_changes, the entries record_changes makes for created records) and the
+derived rows (app.derived.refresh_derived). tests/test_import.py checks both against what the
+ORM path writes.
 """
 
 from collections.abc import Iterator, Sequence
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from app.audit import created_changes, hardware_text, parties_text, types_text
 from app.cache import bump_generation
 from app.dates import PartialDate
+from app.db import insert_rows
 from app.derived import refresh_derived
 from app.models import (
     AuditEvent,
@@ -99,7 +101,7 @@ def _inserted(connection: Connection, model: Any, rows: list[dict[str, Any]]) ->
         ids = list(range(largest + 1, largest + 1 + len(rows)))
     for row, new_id in zip(rows, ids, strict=True):
         row["id"] = new_id
-    connection.execute(insert(model), rows)
+    insert_rows(connection, model, rows)
     return ids
 
 
@@ -137,8 +139,7 @@ def _insert_batch(connection: Connection, batch: list[NewDeal], user_id: int | N
             for s in new.sources
         ]  # fmt: skip
     for model, rows in ((DealTypeRow, types), (DealParty, parties), (DealHardware, lines)):
-        if rows:
-            connection.execute(insert(model), rows)
+        insert_rows(connection, model, rows)
     source_ids = _inserted(connection, Source, sources)
 
     relays: list[dict[str, Any]] = []
@@ -180,7 +181,7 @@ def _insert_batch(connection: Connection, batch: list[NewDeal], user_id: int | N
                created_changes(StatusEvent, row))
         for event_id, row in zip(event_ids, events, strict=True)
     ]  # fmt: skip
-    connection.execute(insert(AuditEvent), audit)
+    insert_rows(connection, AuditEvent, audit)
     refresh_derived(connection, deal_ids)
 
 
@@ -198,7 +199,7 @@ def _audit(
     return {
         "occurred_at": now,
         "user_id": user_id,
-        "action": AuditAction.CREATE,
+        "action": AuditAction.CREATE.value,
         "entity_type": entity,
         "entity_id": entity_id,
         "deal_id": deal_id,

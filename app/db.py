@@ -2,10 +2,10 @@
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, MetaData, Table, create_engine, event, insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -55,3 +55,28 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def insert_rows(
+    connection: Connection, target: "Table | type[Base]", rows: list[dict[str, Any]]
+) -> None:
+    """Insert many rows, all with the same keys: by COPY on Postgres (psycopg; about twice as
+    fast as its executemany), by an executemany elsewhere.
+
+    COPY hands the values to the driver as they are, past the columns' bind processing: give
+    plain values (timestamps with their zone; JSON columns are wrapped here)."""
+    if not rows:
+        return
+    table = target if isinstance(target, Table) else cast(Table, target.__table__)
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Json
+
+    columns = list(rows[0])
+    json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    names = ", ".join(f'"{name}"' for name in columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([Json(row[n]) if n in json else row[n] for n in columns])

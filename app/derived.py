@@ -14,11 +14,12 @@ from datetime import date
 from itertools import chain, islice
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, inspect, select
+from sqlalchemy import Connection, delete, inspect, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.dates import PartialDate, Precision
+from app.db import insert_rows
 from app.models import (
     Deal,
     DealDerived,
@@ -57,8 +58,9 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
         connection.execute(delete(DealDerived).where(DealDerived.deal_id.in_(batch)))
         connection.execute(delete(DealSearch).where(DealSearch.deal_id.in_(batch)))
         if cells:
-            connection.execute(
-                insert(DealDerived),
+            insert_rows(
+                connection,
+                DealDerived,
                 [
                     {
                         "deal_id": deal_id,
@@ -70,8 +72,9 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
                     for deal_id, text in cells.items()
                 ],
             )
-            connection.execute(
-                insert(DealSearch),
+            insert_rows(
+                connection,
+                DealSearch,
                 [{"deal_id": deal_id, "document": documents[deal_id]} for deal_id in cells],
             )
         count += len(cells)
