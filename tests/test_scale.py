@@ -155,6 +155,15 @@ def test_counts_not_ready_in_time_say_so_and_follow_after_the_response(
     events = demo_client.get("/timeline?status=confirmed")
     assert "still counting" not in events.text and "status events of" in events.text
 
+    overview = demo_client.get("/")
+    assert "Still computing the totals, the chart and the figures" in overview.text
+    assert 'hx-trigger="load delay:2s"' in overview.text
+    assert "Latest status changes" in overview.text and 'class="events"' in overview.text
+    assert "Deals by status" not in overview.text and "hw-chart" not in overview.text
+    overview = demo_client.get("/")
+    assert "Still computing" not in overview.text
+    assert "Deals by status" in overview.text and "<strong>58</strong> deals" in overview.text
+
 
 # --- query plans on Postgres, on enough generated deals for the planner to choose ----------
 

@@ -1,19 +1,25 @@
 """The overview, health checks and the error pages."""
 
+from typing import Any
+
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.cache import FigureCache
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.queries.directory import latest_status_events, overview_counts
+from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.overview import (
     RUMORS_LISTED,
+    HardwareByQuarter,
+    Outcomes,
+    ProviderTotals,
     deal_outcomes,
     hardware_by_quarter,
     provider_totals,
@@ -28,29 +34,33 @@ router = APIRouter()
 def home(request: Request, session: SessionDep) -> Response:
     """Every figure links to the /deals table it counts (see app/queries/overview.py)."""
     figures: FigureCache = request.app.state.figures
-    counts, by_quarter, outcomes, providers = figures.get(
-        session,
-        "overview",
-        lambda: (
+
+    def compute() -> tuple[Counts, HardwareByQuarter, Outcomes, ProviderTotals]:
+        return (
             overview_counts(session),
             hardware_by_quarter(session),
             deal_outcomes(session),
             provider_totals(session),
-        ),
-    )
-    return render(
-        request,
-        "home.html",
-        {
+        )
+
+    # None: not ready in time (a cold cache over many deals); the page says so, the figures
+    # are computed after the response and htmx asks for the page again.
+    known = figures.get_within(session, "overview", compute)
+    context: dict[str, Any] = {"counts": None, "events": latest_status_events(session)}
+    if known is not None:
+        counts, by_quarter, outcomes, providers = known
+        context |= {
             "counts": counts,
-            "events": latest_status_events(session),
             "by_quarter": by_quarter,
             "chart": hardware_chart(by_quarter),
             "outcomes": outcomes,
             "rumors_listed": RUMORS_LISTED,
             "providers": providers,
-        },
-    )
+        }
+    response = render(request, "home.html", context)
+    if known is None:
+        response.background = BackgroundTask(figures.fill, session, "overview", compute)
+    return response
 
 
 @router.get("/healthz", name="healthz")
