@@ -191,4 +191,5 @@ def test_bench_run_quick_writes_a_results_table(tmp_path: Path) -> None:
             assert line.split("|")[4].strip() == "yes", line
     [imported] = [line.split("|") for line in imports.splitlines() if line.startswith("| 200 |")]
     assert int(imported[3].replace(",", "")) > 150 and imported[6].strip() == "0", imported
+    assert int(imported[7].replace(",", "")) > 0 and imported[8].strip().endswith("×"), imported
     assert not list((tmp_path / "work").glob("*.sqlite3")), "the throwaway database was kept"
