@@ -275,7 +275,11 @@ def _sources(
         for i, cell in enumerate(cells):
             if cell.relays:
                 relays[i] = next(
-                    (j for j, s in enumerate(sources) if cell.relays in (s.url, s.publisher)),
+                    (
+                        j
+                        for j, s in enumerate(sources)
+                        if j != i and cell.relays in (s.url, s.publisher)
+                    ),
                     None,
                 )
                 if relays[i] is None:

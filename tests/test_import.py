@@ -117,6 +117,9 @@ def bad_file(demo: Session) -> tuple[str, int]:
     rows = rows_of(export_text(demo))
     rows[3]["first_reported_on"] = "2026-13"
     rows[5]["sources"] = "Somebody (original) <javascript:alert(1)>"
+    rows[7]["sources"] = (
+        "Echo (relay, 2026-05-02) <https://echo.example/1> relays <https://echo.example/1>"
+    )
     for row in rows:
         row["id"] = ""
     buffer = io.StringIO()
@@ -135,6 +138,10 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(demo: Session) -> 
     assert (5, "first_reported_on") in problems  # data row 4 is line 5 of the file
     assert (7, "sources") in problems
     assert any("only http:// and https://" in p.reason for p in report.problems)
+    assert any(  # a source cannot repeat itself
+        p.row == 9 and "relays 'https://echo.example/1', which is not listed" in p.reason
+        for p in report.problems
+    ), report.problems
 
 
 def test_a_dry_run_writes_nothing(demo: Session) -> None:
