@@ -90,8 +90,11 @@ def _batches(items: list[int], size: int) -> Iterator[list[int]]:
 def refresh_missing(session: Session) -> int:
     """Render the deals that have no stored search document or export row; commits."""
     connection = session.connection()
+    # NOT EXISTS, not NOT IN: Postgres turns it into a hash anti-join, where NOT IN over a
+    # subquery too big for work_mem is re-scanned per deal (hours at a million deals).
     missing = select(Deal.id).where(
-        ~Deal.id.in_(select(DealDerived.deal_id)) | ~Deal.id.in_(select(DealSearch.deal_id))
+        ~select(DealDerived.deal_id).where(DealDerived.deal_id == Deal.id).exists()
+        | ~select(DealSearch.deal_id).where(DealSearch.deal_id == Deal.id).exists()
     )
     count = refresh_derived(connection, connection.scalars(missing).all())
     session.commit()
