@@ -10,9 +10,8 @@ derived rows (app.derived.refresh_derived). tests/test_import.py checks both aga
 ORM path writes.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
@@ -21,7 +20,7 @@ from app.audit import created_changes, hardware_text, parties_text, types_text
 from app.cache import bump_generation
 from app.dates import PartialDate
 from app.db import insert_rows
-from app.derived import refresh_derived
+from app.derived import batches, refresh_derived
 from app.models import (
     AuditEvent,
     Deal,
@@ -64,15 +63,9 @@ def insert_deals(connection: Connection, deals: Sequence[NewDeal], user_id: int 
     """Insert these deals with everything they hold, their audit entries and derived rows, in
     the connection's transaction; how many."""
     bump_generation(connection)  # also takes SQLite's write lock before ids are chosen
-    for batch in _batches(deals, BATCH):
+    for batch in batches(deals, BATCH):
         _insert_batch(connection, batch, user_id)
     return len(deals)
-
-
-def _batches(items: Sequence[NewDeal], size: int) -> Iterator[list[NewDeal]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _dates(prefix: str, value: PartialDate | None) -> dict[str, Any]:
