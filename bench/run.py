@@ -73,14 +73,15 @@ def _bench_one(
                 # (or be blamed on) what streaming the export costs.
                 failures = _export(client, engine, server.pid, size, kind, results)
                 failures += _pages(client, engine, size, kind, results)
-            if import_rows:
-                _import(engine, size, kind, min(import_rows, size), results, work_dir)
-                if failures:
+                if failures:  # while the server's log is still open
                     log = server.log_tail()
                     results.notes.append(
                         f"{size:,}/{kind} failures: {'; '.join(failures)}."
                         + (" Server log ends:\n\n" + indent(log, " " * 6) if log else "")
                     )
+                    console.print(results.notes[-1], markup=False, highlight=False)
+            if import_rows:
+                _import(engine, size, kind, min(import_rows, size), results, work_dir)
         finally:
             engine.dispose()
 
