@@ -129,7 +129,7 @@ def test_one_thread_computes_a_figure_while_the_others_wait_for_it(session: Sess
 
 
 def test_counts_not_ready_in_time_say_so_and_follow_after_the_response(
-    demo_client: TestClient,
+    demo_client: TestClient, demo: Session
 ) -> None:
     """The rows come at once; the facets and totals are computed after the response (the
     test client runs that before it returns), so the next request has them."""
@@ -163,6 +163,21 @@ def test_counts_not_ready_in_time_say_so_and_follow_after_the_response(
     overview = demo_client.get("/")
     assert "Still computing" not in overview.text
     assert "Deals by status" in overview.text and "<strong>58</strong> deals" in overview.text
+
+    records = demo_client.get("/sources?sort=publisher")
+    assert records.status_code == 200
+    assert "Still counting the track records" in records.text and "<table" not in records.text
+    assert 'hx-get="/sources?sort=publisher"' in records.text
+    assert demo_client.get("/sources?sort=nonsense").status_code == 400  # checked all the same
+    records = demo_client.get("/sources?sort=publisher")
+    assert "Still counting" not in records.text and "The Information" in records.text
+
+    cited = demo.scalars(select(Source.deal_id).limit(1)).one()
+    deal = demo_client.get(f"/deals/{cited}")
+    assert "Still counting each publisher's track record" in deal.text
+    assert 'class="muted track-record"' not in deal.text and 'class="sources"' in deal.text
+    deal = demo_client.get(f"/deals/{cited}")
+    assert "Still counting" not in deal.text and 'class="muted track-record"' in deal.text
 
 
 # --- query plans on Postgres, on enough generated deals for the planner to choose ----------

@@ -75,6 +75,17 @@ def test_track_record_on_known_sources(session: Session, deals: dict[str, Deal])
     }
 
 
+def test_a_deal_citing_one_publisher_under_two_spellings_is_one_deal_cited(
+    session: Session,
+) -> None:
+    deal_with(session, "rumored", source("Reuters", "2026-01-01"), source("REUTERS", "2026-01"))
+    deal_with(session, "rumored", source("reuters", "2026-02-01"))
+    for records in (track_records(session), track_records(session, {"Reuters"})):
+        reuters = records["reuters"]
+        assert (reuters.sources, reuters.deals, reuters.first_reports) == (3, 2, 2)
+        assert reuters.spellings == {"Reuters": 1, "REUTERS": 1, "reuters": 1}
+
+
 def test_records_for_named_publishers_equal_the_full_ones(
     session: Session, deals: dict[str, Deal]
 ) -> None:

@@ -55,12 +55,14 @@ def track_records(
     """Track records keyed by `publisher_key`, for all publishers or only the ones named.
 
     Three grouped statements, whatever the number of deals: the live deals' sources per
-    spelling, and their first reports per credited publisher and status, read from
-    DealDerived.first_publisher (each deal's first reporter, worked out when it is saved).
+    spelling, the deals citing each publisher under any of its spellings, and their first
+    reports per credited publisher and status, read from DealDerived.first_publisher (each
+    deal's first reporter, worked out when it is saved).
     """
     live = Deal.deleted_at.is_(None)
     wanted: set[str] | None = None
-    cited_by = select(Source.publisher).join(Deal, Deal.id == Source.deal_id).where(live)
+    lowered = func.lower(Source.publisher)
+    cited = select().select_from(Source).join(Deal, Deal.id == Source.deal_id).where(live)
     firsts = (
         select(DealDerived.first_publisher, Deal.status, func.count())
         .join(Deal, Deal.id == DealDerived.deal_id)
@@ -69,21 +71,21 @@ def track_records(
     )
     if publishers is not None:
         wanted = {publisher_key(p) for p in publishers}
-        cited_by = cited_by.where(
-            or_(
-                Source.publisher.in_(list(publishers)),
-                func.lower(Source.publisher).in_(wanted),
-            )
-        )
+        cited = cited.where(or_(Source.publisher.in_(list(publishers)), lowered.in_(wanted)))
         firsts = firsts.where(DealDerived.first_publisher.in_(wanted))
     records: dict[str, TrackRecord] = {}
-    spellings = cited_by.add_columns(func.count(), func.count(func.distinct(Source.deal_id)))
-    for publisher, sources, deals in session.execute(spellings.group_by(Source.publisher)):
-        key = publisher_key(publisher)
+    # The database's lowercase of each spelling → our key (SQLite lowercases ASCII only, so
+    # two spellings differing in the case of a non-ASCII letter are counted apart there).
+    keys: dict[str, str] = {}
+    spellings = cited.add_columns(Source.publisher, lowered, func.count())
+    for publisher, lower, sources in session.execute(spellings.group_by(Source.publisher)):
+        key = keys[lower] = publisher_key(publisher)
         record = records.setdefault(key, TrackRecord(key))
         record.sources += sources
-        record.deals += deals  # a deal citing one publisher under two spellings counts twice
         record.spellings[publisher.strip()] += sources
+    deals = cited.add_columns(lowered, func.count(func.distinct(Source.deal_id)))
+    for lower, count in session.execute(deals.group_by(lowered)):
+        records[keys[lower]].deals += count
     for first_publisher, status, count in session.execute(firsts):
         key = str(first_publisher)  # never NULL here (see the WHERE above)
         record = records.setdefault(key, TrackRecord(key))
@@ -101,14 +103,20 @@ def track_records(
     return records
 
 
-def sorted_records(records: dict[str, TrackRecord], sort: str) -> list[TrackRecord]:
-    """Sorted by one column (`-` for descending), then by publisher. ValueError if unknown."""
+def sort_column(sort: str) -> str:
+    """The column a sort is by (`-` for descending). ValueError if unknown."""
     key = sort.removeprefix("-")
     if key not in SORT_KEYS:
         raise ValueError(
             f"unknown sort '{sort}' — expected one of {', '.join(SORT_KEYS)}, "
             "with a leading '-' for descending"
         )
+    return key
+
+
+def sorted_records(records: dict[str, TrackRecord], sort: str) -> list[TrackRecord]:
+    """Sorted by one column (`-` for descending), then by publisher. ValueError if unknown."""
+    key = sort_column(sort)
     rows = sorted(records.values(), key=lambda r: r.publisher.lower())
     if key == "publisher":
         return rows[::-1] if sort.startswith("-") else rows

@@ -17,7 +17,7 @@ from app.queries.deals import (
     resolve_filters,
 )
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
-from app.queries.sources import track_records
+from app.queries.sources import TrackRecord, track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.vocabulary import UserRole
 from app.web.forms import redirect_after_post
@@ -90,14 +90,21 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
         raise HTTPException(404, f"There is no deal {deal_id}.")
     publishers = frozenset(source.publisher for source in deal.sources)
     figures: FigureCache = request.app.state.figures
-    records = figures.get(
-        session, ("track_records", publishers), lambda: track_records(session, publishers)
-    )
-    return render(
+    key = ("track_records", publishers)
+
+    def compute() -> dict[str, TrackRecord]:
+        return track_records(session, publishers)
+
+    # None: not ready in time; the page says so and they are computed after the response.
+    records = figures.get_within(session, key, compute)
+    response = render(
         request,
         "deals/detail.html",
         {"deal": deal, "history": deal_history(session, deal_id), "source_records": records},
     )
+    if records is None:
+        response.background = BackgroundTask(figures.fill, session, key, compute)
+    return response
 
 
 @router.get("/deals/{deal_id:int}/delete", name="deal_delete_form")

@@ -3,10 +3,19 @@
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 
+from app.cache import FigureCache
 from app.db import SessionDep
-from app.queries.sources import DEFAULT_SORT, SORT_KEYS, sorted_records, track_records
+from app.queries.sources import (
+    DEFAULT_SORT,
+    SORT_KEYS,
+    TrackRecord,
+    sort_column,
+    sorted_records,
+    track_records,
+)
 from app.web.render import render
 
 router = APIRouter()
@@ -28,21 +37,31 @@ def sort_links(path: str, current: str) -> dict[str, str]:
 
 @router.get("/sources", name="sources_index")
 def sources_index(request: Request, session: SessionDep) -> Response:
-    """400 for an unknown `sort`."""
+    """400 for an unknown `sort`. Records not ready within the figure time limit (a cold cache
+    over many deals) are computed after the response; the page says so and htmx asks again."""
     sort = request.query_params.get("sort", "").strip() or DEFAULT_SORT
-    records = track_records(session)
     try:
-        rows = sorted_records(records, sort)
+        sort_column(sort)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
-    return render(
+    figures: FigureCache = request.app.state.figures
+
+    def compute() -> dict[str, TrackRecord]:
+        return track_records(session)
+
+    records = figures.get_within(session, "track_records", compute)
+    rows = None if records is None else sorted_records(records, sort)
+    response = render(
         request,
         "sources/index.html",
         {
             "records": rows,
             "sort": sort,
             "sort_links": sort_links(request.url.path, sort),
-            "total_sources": sum(r.sources for r in rows),
-            "total_first_reports": sum(r.first_reports for r in rows),
+            "total_sources": sum(r.sources for r in rows or ()),
+            "total_first_reports": sum(r.first_reports for r in rows or ()),
         },
     )
+    if records is None:
+        response.background = BackgroundTask(figures.fill, session, "track_records", compute)
+    return response
