@@ -38,7 +38,9 @@ ENTITY_TYPES: dict[type, str] = {
     StatusEvent: "status_event",
     User: "user",
 }
+# effective_rank: computed by the database from a status event's precision.
 SKIPPED = {"id", "created_at", "updated_at", "version", "recorded_at", "last_login_at"}
+SKIPPED |= {"effective_rank"}
 SECRET = {"password_hash"}
 # Parts audited as fields of their owner: a deal's parties, hardware and types; aliases.
 COLLECTIONS: dict[type, tuple[str, ...]] = {

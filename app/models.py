@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Double,
@@ -475,15 +476,27 @@ class Source(Base):
     relayed_by: Mapped[list["Source"]] = relationship(back_populates="relays")
 
 
+def precision_rank_sql(column: str) -> str:
+    """SQL for the second element of `PartialDate.sort_key` (0 for a year … 3 for a day)."""
+    rank = {p: PartialDate(date(2000, 1, 1), p).sort_key()[1] for p in Precision}
+    whens = " ".join(f"WHEN '{p.value}' THEN {n}" for p, n in rank.items())
+    return f"CASE {column} {whens} END"
+
+
 class StatusEvent(Base):
-    """One dated step in a deal's append-only status history."""
+    """One dated step in a deal's append-only status history.
+
+    `effective_rank` is computed by the database from the precision, so that one index holds
+    the timeline's whole order (date, then the coarser date after the finer ones starting on
+    the same day, then id): a page reads its events in order however many share a date.
+    """
 
     __tablename__ = "status_event"
     __table_args__ = (
         _in("status", Status),
         _precision_pair("effective"),
         Index("ix_status_event_deal_effective", "deal_id", "effective_on"),
-        Index("ix_status_event_effective", "effective_on", "id"),
+        Index("ix_status_event_timeline", "effective_on", "effective_rank", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -492,6 +505,9 @@ class StatusEvent(Base):
     effective_on: Mapped[date] = mapped_column(Date)
     effective_precision: Mapped[str] = mapped_column(String(10))
     effective: Mapped[PartialDate] = _partial_date("effective")
+    effective_rank: Mapped[int] = mapped_column(  # STORED (the migration's SQLite: VIRTUAL)
+        Computed(precision_rank_sql("effective_precision"), persisted=True)
+    )
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("source.id", ondelete="SET NULL"), index=True
     )

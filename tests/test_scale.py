@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.cache import FigureCache, TimeUp, time_limit
+from app.dates import PartialDate
 from app.db import make_engine
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
 from app.queries.deals import filter_deals, resolve_filters, sort_deals
 from app.queries.sources import track_records
+from app.queries.timeline import Cursor, timeline_statement
 from bench.generate import generate
 from tests.conftest import StatementCounter
 from tests.databases import enabled_databases, throwaway_postgres
@@ -259,6 +261,16 @@ def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: 
             text("SELECT h.slug FROM hardware h JOIN deal_hardware l ON l.hardware_id = h.id "
                  "GROUP BY h.slug ORDER BY count(*) DESC LIMIT 1 OFFSET 40")
         ).scalar_one()  # fmt: skip
+        # The timeline reads its events in order from one index, however many share a date
+        # (the generator piles its latest events on one day), on the first page and later.
+        confirmed = resolve_filters(session, DealFilters.from_query([("status", "confirmed")]))
+        first = timeline_statement(confirmed).limit(51)
+        fiftieth = session.scalars(first.offset(50)).first()
+        assert fiftieth is not None
+        for stmt in (first, first.where(Cursor.after(fiftieth).condition())):
+            plan = _plan(session, stmt)
+            assert "ix_status_event_timeline" in _indexes(plan)
+            assert not {"Sort", "Incremental Sort"} & {n["Node Type"] for n in _nodes(plan)}
         newest = _plan(session, _page(session, ""))
         assert "ix_deal_live_reported" in _indexes(newest)
         assert not any(node["Node Type"] == "Sort" for node in _nodes(newest))  # read in order

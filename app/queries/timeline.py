@@ -1,9 +1,10 @@
 """The timeline: the status events of the filtered deals, newest first, under period headings.
 
-A page of events is one LIMITed keyset query over (effective date, precision, id) joined to the
-filtered deals, plus one select-in load per kind of related row, so it costs the same on a
-thousand deals or a million. Partial dates sort by the start of their period, and a coarser date
-sorts after the finer ones that start on the same day (as `PartialDate.sort_key` does).
+A page of events is one LIMITed keyset query over (effective date, precision, id), read in that
+order from one index (ix_status_event_timeline) and joined to the filtered deals, plus one
+select-in load per kind of related row, so it costs the same on a thousand deals or a million.
+Partial dates sort by the start of their period, and a coarser date sorts after the finer ones
+that start on the same day (as `PartialDate.sort_key` does).
 """
 
 import calendar
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.dates import PartialDate, PartialDateError, Precision
@@ -27,11 +28,7 @@ def precision_rank(precision: Precision) -> int:
     return PartialDate(date(2000, 1, 1), precision).sort_key()[1]
 
 
-effective_rank = case(
-    {p.value: precision_rank(p) for p in Precision},
-    value=StatusEvent.effective_precision,
-    else_=precision_rank(Precision.DAY),
-)
+effective_rank = StatusEvent.effective_rank  # the database's precision_rank of each event
 
 
 def event_sort_key(event: StatusEvent) -> tuple[date, int, int]:
@@ -70,15 +67,11 @@ class Cursor:
         return f"{self.effective}_{self.event_id}"
 
     def condition(self) -> ColumnElement[bool]:
-        """Events older than the cursor, in the order of `event_sort_key`."""
+        """Events older than the cursor, in the order of `event_sort_key`: a row comparison,
+        which both databases bound the index scan with."""
         start, rank = self.effective.sort_key()
-        return and_(
-            StatusEvent.effective_on <= start,  # lets the date index bound the scan
-            or_(
-                StatusEvent.effective_on < start,
-                effective_rank < rank,
-                and_(effective_rank == rank, StatusEvent.id < self.event_id),
-            ),
+        return tuple_(StatusEvent.effective_on, effective_rank, StatusEvent.id) < tuple_(
+            start, rank, self.event_id
         )
 
 
