@@ -151,6 +151,7 @@ def test_bad_filter_values_are_a_422_naming_each_parameter(
 def test_a_deal_is_created_with_its_source_status_and_audit(
     demo_client: TestClient, demo: Session, auth: dict[str, str]
 ) -> None:
+    before = demo_client.get("/api/v1/deals?q=maia").json()["total"]  # now cached
     response = demo_client.post("/api/v1/deals", json=NEW_DEAL, headers=auth)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -166,8 +167,9 @@ def test_a_deal_is_created_with_its_source_status_and_audit(
     assert relay["relays_id"] == original["id"] and relay["tier"] == "relay"
     assert [e["status"] for e in body["status_events"]] == ["in_talks"]
     assert audit_actions(demo, "deal", body["id"]) == [("create", analyst_id(demo))]
-    found = demo_client.get("/api/v1/deals?q=maia").json()["items"]
-    assert body["id"] in [deal["id"] for deal in found]
+    found = demo_client.get("/api/v1/deals?q=maia").json()
+    assert body["id"] in [deal["id"] for deal in found["items"]]
+    assert found["total"] == before + 1  # the cached total followed the change
 
 
 BAD_DEALS = [

@@ -40,6 +40,7 @@ from app.api.schemas import (
     StatusEventIn,
     StatusEventOut,
 )
+from app.cache import FigureCache
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
 from app.models import Deal
@@ -93,7 +94,11 @@ def deals_index(request: Request, session: SessionDep) -> DealPageOut:
             title="Bad filter values",
             errors=exc.params or {"__all__": exc.messages},
         ) from exc
-    total = count_deals(session, rf)
+    # Exact all the same: cached under the change counter (app/cache.py), so a total is never
+    # older than the last change; the table's /deals counts the same filters under its own key.
+    figures: FigureCache = request.app.state.figures
+    key = ("api_count", filters.query_string(paging=False))
+    total = figures.get(session, key, lambda: count_deals(session, rf))
     page = list_deals(session, rf, total=total)
 
     def page_url(number: int) -> str:
