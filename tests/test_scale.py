@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.cache import FigureCache, TimeUp, time_limit
-from app.dates import PartialDate
 from app.db import make_engine
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
