@@ -38,9 +38,7 @@ ENTITY_TYPES: dict[type, str] = {
     StatusEvent: "status_event",
     User: "user",
 }
-# effective_rank: computed by the database from a status event's precision.
 SKIPPED = {"id", "created_at", "updated_at", "version", "recorded_at", "last_login_at"}
-SKIPPED |= {"effective_rank"}
 SECRET = {"password_hash"}
 # Parts audited as fields of their owner: a deal's parties, hardware and types; aliases.
 COLLECTIONS: dict[type, tuple[str, ...]] = {
@@ -101,14 +99,10 @@ def _history_values(history: History) -> tuple[Any, Any]:
 def _changes(obj: Any, *, created: bool = False, deleted: bool = False) -> dict[str, Any]:
     """Field → [before, after] for what this flush changes on `obj`."""
     state = inspect(obj)
-    mapper = state.mapper
+    model: type[Base] = state.mapper.class_
     changes: dict[str, Any] = {}
-    pairs = PARTIAL_DATES.get(type(obj), ())
-    paired_columns = {f"{p}_{s}" for p in pairs for s in ("on", "precision")}
-    for column in mapper.column_attrs:
-        key = column.key
-        if key in SKIPPED or key in paired_columns:
-            continue
+    pairs = PARTIAL_DATES.get(model, ())
+    for key in _audited_columns(model):
         before, after = _history_values(state.attrs[key].history)
         if created:
             before = None
@@ -125,7 +119,7 @@ def _changes(obj: Any, *, created: bool = False, deleted: bool = False) -> dict[
         after = _partial(parts[0][1], parts[1][1]) if not deleted else None
         if before != after:
             changes[prefix] = [before, after]
-    for name in COLLECTIONS.get(type(obj), ()):
+    for name in COLLECTIONS.get(model, ()):
         history = state.attrs[name].history
         if created or history.has_changes():
             before_items = [] if created else [*history.unchanged, *history.deleted]
@@ -159,12 +153,15 @@ def created_changes(
 
 @cache
 def _audited_columns(model: type[Base]) -> tuple[str, ...]:
-    """The model's column attributes an audit entry lists (partial dates go as one field)."""
+    """The model's column attributes an audit entry lists (partial dates go as one field;
+    columns the database computes from others, such as StatusEvent.effective_rank, not at all)."""
     paired = {f"{p}_{s}" for p in PARTIAL_DATES.get(model, ()) for s in ("on", "precision")}
     return tuple(
         column.key
         for column in inspect(model).column_attrs
-        if column.key not in SKIPPED and column.key not in paired
+        if column.key not in SKIPPED
+        and column.key not in paired
+        and column.columns[0].computed is None
     )
 
 

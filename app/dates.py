@@ -20,6 +20,13 @@ class Precision(StrEnum):
 
 
 _RANK = {Precision.YEAR: 0, Precision.QUARTER: 1, Precision.MONTH: 2, Precision.DAY: 3}
+
+
+def precision_rank(precision: Precision) -> int:
+    """0 for a year … 3 for a day: the second element of `PartialDate.sort_key`."""
+    return _RANK[precision]
+
+
 _PATTERN = re.compile(
     r"^(?P<year>\d{4})(?:-(?:(?P<quarter>[Qq][1-4])|(?P<month>\d{2})(?:-(?P<day>\d{2}))?))?$"
 )
@@ -120,7 +127,7 @@ class PartialDate:
         return str(start.year)
 
     def sort_key(self) -> tuple[date, int]:
-        return (self.start, _RANK[self.precision])
+        return (self.start, precision_rank(self.precision))
 
     def __lt__(self, other: "PartialDate") -> bool:
         return self.sort_key() < other.sort_key()

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 
-from app.dates import PartialDate, Precision
+from app.dates import PartialDate, Precision, precision_rank
 from app.db import Base
 from app.vocabulary import (
     AuditAction,
@@ -477,9 +477,8 @@ class Source(Base):
 
 
 def precision_rank_sql(column: str) -> str:
-    """SQL for the second element of `PartialDate.sort_key` (0 for a year … 3 for a day)."""
-    rank = {p: PartialDate(date(2000, 1, 1), p).sort_key()[1] for p in Precision}
-    whens = " ".join(f"WHEN '{p.value}' THEN {n}" for p, n in rank.items())
+    """SQL for `app.dates.precision_rank` of a precision column."""
+    whens = " ".join(f"WHEN '{p.value}' THEN {precision_rank(p)}" for p in Precision)
     return f"CASE {column} {whens} END"
 
 

@@ -15,20 +15,12 @@ from itertools import groupby
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from app.dates import PartialDate, PartialDateError, Precision
+from app.dates import PartialDate, PartialDateError, Precision, precision_rank
 from app.filters import FilterError
 from app.models import Deal, DealHardware, DealParty, StatusEvent
 from app.queries.deals import ResolvedFilters, deal_conditions
 
 PAGE_SIZE = 50
-
-
-def precision_rank(precision: Precision) -> int:
-    """0 for a year … 3 for a day: the second element of `PartialDate.sort_key`."""
-    return PartialDate(date(2000, 1, 1), precision).sort_key()[1]
-
-
-effective_rank = StatusEvent.effective_rank  # the database's precision_rank of each event
 
 
 def event_sort_key(event: StatusEvent) -> tuple[date, int, int]:
@@ -70,9 +62,8 @@ class Cursor:
         """Events older than the cursor, in the order of `event_sort_key`: a row comparison,
         which both databases bound the index scan with."""
         start, rank = self.effective.sort_key()
-        return tuple_(StatusEvent.effective_on, effective_rank, StatusEvent.id) < tuple_(
-            start, rank, self.event_id
-        )
+        order = tuple_(StatusEvent.effective_on, StatusEvent.effective_rank, StatusEvent.id)
+        return order < tuple_(start, rank, self.event_id)
 
 
 def period_of(effective: PartialDate, grouping: Precision) -> PartialDate:
@@ -129,7 +120,11 @@ def timeline_statement(rf: ResolvedFilters) -> Select[StatusEvent]:
         select(StatusEvent)
         .join(Deal, Deal.id == StatusEvent.deal_id)
         .where(*deal_conditions(rf))
-        .order_by(StatusEvent.effective_on.desc(), effective_rank.desc(), StatusEvent.id.desc())
+        .order_by(
+            StatusEvent.effective_on.desc(),
+            StatusEvent.effective_rank.desc(),  # app.dates.precision_rank, by the database
+            StatusEvent.id.desc(),
+        )
     )
 
 
