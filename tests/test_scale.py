@@ -19,6 +19,7 @@ from app.db import make_engine
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
 from app.queries.deals import filter_deals, resolve_filters, sort_deals
+from app.queries.directory import latest_events_statement
 from app.queries.sources import track_records
 from app.queries.timeline import Cursor, timeline_statement
 from bench.generate import generate
@@ -270,6 +271,10 @@ def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: 
             plan = _plan(session, stmt)
             assert "ix_status_event_timeline" in _indexes(plan)
             assert not {"Sort", "Incremental Sort"} & {n["Node Type"] for n in _nodes(plan)}
+        # The overview's latest status changes read the same index, the same way.
+        plan = _plan(session, latest_events_statement())
+        assert "ix_status_event_timeline" in _indexes(plan)
+        assert not {"Sort", "Incremental Sort"} & {n["Node Type"] for n in _nodes(plan)}
         newest = _plan(session, _page(session, ""))
         assert "ix_deal_live_reported" in _indexes(newest)
         assert not any(node["Node Type"] == "Sort" for node in _nodes(newest))  # read in order

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.models import Deal, DealHardware, DealParty, Hardware, Organization, StatusEvent
+from app.queries.timeline import NEWEST_FIRST
 from app.vocabulary import Status
 
 
@@ -90,14 +91,21 @@ def overview_counts(session: Session) -> Counts:
     )
 
 
-def latest_status_events(session: Session, limit: int = 10) -> list[StatusEvent]:
-    stmt = (
+def latest_events_statement(limit: int = 10) -> Select[StatusEvent]:
+    """The newest status events of live deals, in the timeline's order (read from its index,
+    however many events share the latest date)."""
+    return (
         select(StatusEvent)
         .join(Deal, Deal.id == StatusEvent.deal_id)
         .where(Deal.deleted_at.is_(None))
-        .order_by(StatusEvent.effective_on.desc(), StatusEvent.id.desc())
+        .order_by(*NEWEST_FIRST)
         .limit(limit)
-        .options(selectinload(StatusEvent.deal), selectinload(StatusEvent.source))
+    )
+
+
+def latest_status_events(session: Session, limit: int = 10) -> list[StatusEvent]:
+    stmt = latest_events_statement(limit).options(
+        selectinload(StatusEvent.deal), selectinload(StatusEvent.source)
     )
     return list(session.scalars(stmt))
 

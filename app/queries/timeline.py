@@ -114,17 +114,22 @@ class TimelinePage:
         ]
 
 
+# Status events newest first, as the index ix_status_event_timeline holds them (read
+# backwards): the rank is app.dates.precision_rank, computed by the database.
+NEWEST_FIRST = (
+    StatusEvent.effective_on.desc(),
+    StatusEvent.effective_rank.desc(),
+    StatusEvent.id.desc(),
+)
+
+
 def timeline_statement(rf: ResolvedFilters) -> Select[StatusEvent]:
     """The status events of the filtered (live) deals, newest first."""
     return (
         select(StatusEvent)
         .join(Deal, Deal.id == StatusEvent.deal_id)
         .where(*deal_conditions(rf))
-        .order_by(
-            StatusEvent.effective_on.desc(),
-            StatusEvent.effective_rank.desc(),  # app.dates.precision_rank, by the database
-            StatusEvent.id.desc(),
-        )
+        .order_by(*NEWEST_FIRST)
     )
 
 
