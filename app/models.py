@@ -21,11 +21,15 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    column,
     event,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.dates import PartialDate, Precision, precision_rank
 from app.db import Base
@@ -556,26 +560,51 @@ class DealRelation(Base):
     related_deal: Mapped[Deal] = relationship(foreign_keys=[related_deal_id])
 
 
+class search_vector(FunctionElement[str]):  # noqa: N801 (a SQL function, named as one)
+    """The words of a document column as the database searches them: on Postgres
+    `to_tsvector('simple', document)`; on SQLite, which searches its FTS5 table instead, the
+    document itself (see DealSearch)."""
+
+    name = "search_vector"
+    inherit_cache = True
+
+
+@compiles(search_vector)
+def _document_itself(element: search_vector, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(search_vector, "postgresql")
+def _to_tsvector(element: search_vector, compiler: Any, **kw: Any) -> str:
+    return f"to_tsvector('simple', {compiler.process(element.clauses, **kw)})"
+
+
 class DealSearch(Base):
     """A deal's words for text search (see app/search.py); indexed per database.
 
-    SQLite: the FTS5 table `deal_fts`, kept in step by triggers. Postgres: a GIN index on
-    `to_tsvector('simple', document)`.
+    SQLite: the FTS5 table `deal_fts`, kept in step by triggers. Postgres: a GIN index on the
+    stored `search_vector`, computed by the database from the document. Stored, not only
+    indexed: a page of matching deals read in date order checks each deal it passes against
+    the vector, and computing it from the text every time cost 16 µs a deal. On SQLite the
+    column is the document again, virtual (the migration's), so both have the same columns.
     """
 
     __tablename__ = "deal_search"
     __table_args__ = (
-        Index(
-            "ix_deal_search_tsv",
-            text("to_tsvector('simple', document)"),
-            postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_deal_search_vector", "search_vector", postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     deal_id: Mapped[int] = mapped_column(
         ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
     )
     document: Mapped[str] = mapped_column(Text)
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"),
+        Computed(search_vector(column("document")), persisted=True),
+        deferred=True,
+    )
 
 
 class DealDerived(Base):

@@ -30,9 +30,7 @@ def matching_deal_ids(session_dialect: str, query: str) -> ColumnElement[bool] |
     if session_dialect == "postgresql":
         tsquery = " & ".join(f"{t}:*" for t in terms)
         matches = select(DealSearch.deal_id).where(
-            func.to_tsvector(literal_column("'simple'"), DealSearch.document).op("@@")(
-                func.to_tsquery(literal_column("'simple'"), tsquery)
-            )
+            DealSearch.search_vector.op("@@")(func.to_tsquery(literal_column("'simple'"), tsquery))
         )
         return Deal.id.in_(matches)
     fts_query = " ".join(f'"{t}"*' for t in terms)

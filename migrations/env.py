@@ -26,6 +26,18 @@ def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return not (type_ == "table" and name is not None and name.startswith("deal_fts"))
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    # An index the models declare for one database only (Index.ddl_if, e.g. Postgres' GIN
+    # indexes) is not missing from the others.
+    ddl_if = getattr(obj, "_ddl_if", None)
+    if type_ != "index" or reflected or ddl_if is None or ddl_if.dialect is None:
+        return True
+    wanted = (ddl_if.dialect,) if isinstance(ddl_if.dialect, str) else ddl_if.dialect
+    return context.get_context().dialect.name in wanted
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     context.configure(
         connection=connection,
@@ -34,6 +46,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         render_as_batch=True,
         compare_type=True,
         include_name=_include_name,
+        include_object=_include_object,
         literal_binds=connection is None,
     )
 

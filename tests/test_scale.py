@@ -294,7 +294,7 @@ def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: 
         search_count = select(func.count()).select_from(
             filter_deals(select(Deal.id), rf).subquery()  # type: ignore[arg-type]
         )
-        assert "ix_deal_search_tsv" in _indexes(_plan(session, search_count))
+        assert "ix_deal_search_vector" in _indexes(_plan(session, search_count))
         # A deal page's track records: the statements track_records runs, explained as run.
         publisher = session.scalars(
             select(Source.publisher).group_by(Source.publisher).order_by(func.count()).limit(1)
