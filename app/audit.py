@@ -196,19 +196,21 @@ def _deal_id(obj: Any) -> int | None:
 def record_changes(session: Session, flush_context: UOWTransaction) -> None:
     """Write one audit row per changed audited object, inside the flush's transaction."""
     rows: list[dict[str, Any]] = []
+    # Each read of session.new builds a new set: read once, not once per object.
+    added, removed = session.new, session.deleted
     touched = set(session.dirty)
     # An alias change is a change of its organization.
-    for obj in (*session.new, *session.deleted, *session.dirty):
+    for obj in (*added, *removed, *session.dirty):
         if isinstance(obj, OrganizationAlias) and obj.organization is not None:
             touched.add(obj.organization)
-    groups = ((session.new, True, False), (session.deleted, False, True), (touched, False, False))
+    groups = ((added, True, False), (removed, False, True), (touched, False, False))
     seen: set[int] = set()
     for objects, created, deleted in groups:
         for obj in objects:
             entity_type = ENTITY_TYPES.get(type(obj))
             if entity_type is None or id(obj) in seen:
                 continue
-            if not created and not deleted and obj in session.new:
+            if not created and not deleted and obj in added:
                 continue
             seen.add(id(obj))
             changes = _changes(obj, created=created, deleted=deleted)

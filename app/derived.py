@@ -208,10 +208,8 @@ def _party_names(connection: Connection, deal_ids: Collection[int]) -> Iterator[
 # --- the hook ---------------------------------------------------------------------------------
 
 
-def _renamed(session: Session, obj: object, *names: str) -> bool:
-    """Whether an existing record's shown attributes changed (a new one has no deals yet)."""
-    if obj in session.new or obj in session.deleted:
-        return False
+def _renamed(obj: object, *names: str) -> bool:
+    """Whether a record's shown attributes changed."""
     state = inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
 
@@ -223,17 +221,22 @@ def _stale(session: Session) -> tuple[set[int], set[int], set[int]]:
     deals: set[int] = set()
     organizations: set[int] = set()
     hardware: set[int] = set()
-    for obj in chain(session.new, session.dirty, session.deleted):
+    # Read once: `session.new` and `.deleted` build a new set at each call, and asking one of
+    # them per object made a flush of many new organizations quadratic.
+    new, deleted = session.new, session.deleted
+    for obj in chain(new, session.dirty, deleted):
         loaded = inspect(obj).dict
-        if isinstance(obj, Deal) and obj not in session.deleted:
+        if isinstance(obj, Deal) and obj not in deleted:
             deals.add(loaded["id"])
         elif isinstance(obj, DEAL_PARTS) and loaded.get("deal_id") is not None:
             deals.add(loaded["deal_id"])
         elif isinstance(obj, OrganizationAlias) and loaded.get("organization_id") is not None:
             organizations.add(loaded["organization_id"])
-        elif isinstance(obj, Organization) and _renamed(session, obj, "name"):
+        elif obj in new or obj in deleted:
+            continue  # a new organization or model has no deals yet; a deleted one, none left
+        elif isinstance(obj, Organization) and _renamed(obj, "name"):
             organizations.add(loaded["id"])
-        elif isinstance(obj, Hardware) and _renamed(session, obj, "name", "type"):
+        elif isinstance(obj, Hardware) and _renamed(obj, "name", "type"):
             hardware.add(loaded["id"])
     return deals, organizations, hardware
 
