@@ -2,10 +2,8 @@
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 
-from app.cache import FigureCache
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
 from app.queries.audit import deal_history
@@ -21,7 +19,7 @@ from app.queries.sources import TrackRecord, track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.vocabulary import UserRole
 from app.web.forms import redirect_after_post
-from app.web.render import render
+from app.web.render import figures_within, render
 from app.web.security import Admin, Analyst, CurrentUser
 from app.web.tables import TableView
 
@@ -54,14 +52,13 @@ def deals_index(request: Request, session: SessionDep) -> Response:
     except FilterError as exc:
         return filter_error_page(request, "deals/index.html", exc, {})
     view = TableView(rf.filters, request.url.path)
-    figures: FigureCache = request.app.state.figures
     key = ("table", rf.filters.query_string(paging=False))
 
     def compute() -> tuple[int, FacetCounts]:
         return count_deals(session, rf), facet_counts(session, rf)
 
     # None: not ready in time; the rows come first, the counts after the response.
-    known = figures.get_within(session, key, compute)
+    known, later = figures_within(request, session, key, compute)
     total, counts = known if known is not None else (None, None)
     response = render(
         request,
@@ -76,8 +73,7 @@ def deals_index(request: Request, session: SessionDep) -> Response:
         },
         block="deal_results",
     )
-    if known is None:
-        response.background = BackgroundTask(figures.fill, session, key, compute)
+    response.background = later
     return response
 
 
@@ -89,21 +85,19 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
     if deal is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
     publishers = frozenset(source.publisher for source in deal.sources)
-    figures: FigureCache = request.app.state.figures
     key = ("track_records", publishers)
 
     def compute() -> dict[str, TrackRecord]:
         return track_records(session, publishers)
 
     # None: not ready in time; the page says so and they are computed after the response.
-    records = figures.get_within(session, key, compute)
+    records, later = figures_within(request, session, key, compute)
     response = render(
         request,
         "deals/detail.html",
         {"deal": deal, "history": deal_history(session, deal_id), "source_records": records},
     )
-    if records is None:
-        response.background = BackgroundTask(figures.fill, session, key, compute)
+    response.background = later
     return response
 
 

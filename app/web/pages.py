@@ -7,11 +7,9 @@ from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from app.cache import FigureCache
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.queries.directory import Counts, latest_status_events, overview_counts
@@ -25,7 +23,7 @@ from app.queries.overview import (
     provider_totals,
 )
 from app.web.charts import hardware_chart
-from app.web.render import render, templates
+from app.web.render import figures_within, render, templates
 
 router = APIRouter()
 
@@ -33,7 +31,6 @@ router = APIRouter()
 @router.get("/", name="home")
 def home(request: Request, session: SessionDep) -> Response:
     """Every figure links to the /deals table it counts (see app/queries/overview.py)."""
-    figures: FigureCache = request.app.state.figures
 
     def compute() -> tuple[Counts, HardwareByQuarter, Outcomes, ProviderTotals]:
         return (
@@ -45,7 +42,7 @@ def home(request: Request, session: SessionDep) -> Response:
 
     # None: not ready in time (a cold cache over many deals); the page says so, the figures
     # are computed after the response and htmx asks for the page again.
-    known = figures.get_within(session, "overview", compute)
+    known, later = figures_within(request, session, "overview", compute)
     context: dict[str, Any] = {"counts": None, "events": latest_status_events(session)}
     if known is not None:
         counts, by_quarter, outcomes, providers = known
@@ -58,8 +55,7 @@ def home(request: Request, session: SessionDep) -> Response:
             "providers": providers,
         }
     response = render(request, "home.html", context)
-    if known is None:
-        response.background = BackgroundTask(figures.fill, session, "overview", compute)
+    response.background = later
     return response
 
 

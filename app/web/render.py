@@ -1,14 +1,18 @@
 """Templates, the filters they use to write numbers and dates as people do, and render()."""
 
+from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.responses import Response
 
+from app.cache import FigureCache
 from app.config import PROJECT_ROOT
 from app.dates import PartialDate
 from app.formatting import capacity_label, money_label
@@ -44,6 +48,21 @@ def is_htmx(request: Request) -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-History-Restore-Request") != "true"
     )
+
+
+T = TypeVar("T")
+
+
+def figures_within(
+    request: Request, session: Session, key: Hashable, compute: Callable[[], T]
+) -> tuple[T | None, BackgroundTask | None]:
+    """Figures (counts, totals, track records) from the app's figure cache if they are ready
+    within its time limit, else None — the page then says they are still being counted — and
+    the task that computes them after the response, for its `background` (None when ready)."""
+    figures: FigureCache = request.app.state.figures
+    known = figures.get_within(session, key, compute)
+    later = None if known is not None else BackgroundTask(figures.fill, session, key, compute)
+    return known, later
 
 
 def render(

@@ -3,10 +3,8 @@
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 
-from app.cache import FigureCache
 from app.db import SessionDep
 from app.queries.sources import (
     DEFAULT_SORT,
@@ -16,7 +14,7 @@ from app.queries.sources import (
     sorted_records,
     track_records,
 )
-from app.web.render import render
+from app.web.render import figures_within, render
 
 router = APIRouter()
 
@@ -44,12 +42,11 @@ def sources_index(request: Request, session: SessionDep) -> Response:
         sort_column(sort)
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from None
-    figures: FigureCache = request.app.state.figures
 
     def compute() -> dict[str, TrackRecord]:
         return track_records(session)
 
-    records = figures.get_within(session, "track_records", compute)
+    records, later = figures_within(request, session, "track_records", compute)
     rows = None if records is None else sorted_records(records, sort)
     response = render(
         request,
@@ -62,6 +59,5 @@ def sources_index(request: Request, session: SessionDep) -> Response:
             "total_first_reports": sum(r.first_reports for r in rows or ()),
         },
     )
-    if records is None:
-        response.background = BackgroundTask(figures.fill, session, "track_records", compute)
+    response.background = later
     return response

@@ -12,10 +12,8 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 from starlette.responses import Response
 
-from app.cache import FigureCache
 from app.dates import Precision
 from app.db import SessionDep
 from app.filters import DealFilters, FilterError
@@ -24,7 +22,7 @@ from app.queries.facets import deal_facets, facet_counts, filter_chips
 from app.queries.lifecycles import list_lifecycles
 from app.queries.timeline import Cursor, count_timeline, list_timeline, period_of
 from app.web.lanes import LaneChart
-from app.web.render import is_htmx, render
+from app.web.render import figures_within, is_htmx, render
 
 router = APIRouter()
 
@@ -145,7 +143,6 @@ def timeline(request: Request, session: SessionDep) -> Response:
             status_code=400,
         )
     context: dict[str, Any] = {"view": view, "raw": request.query_params}
-    figures: FigureCache = request.app.state.figures
     query = rf.filters.query_string(paging=False)
     if view.view == "events":
         page = list_timeline(session, rf, before=view.before, grouping=view.grouping)
@@ -169,7 +166,7 @@ def timeline(request: Request, session: SessionDep) -> Response:
             return facet_counts(session, rf)
 
     # None: not ready in time; the events come first, the counts after the response.
-    known = figures.get_within(session, key, compute)
+    known, later = figures_within(request, session, key, compute)
     if view.view == "events":
         context["counts"], counts = known if known is not None else (None, None)
     else:
@@ -177,6 +174,5 @@ def timeline(request: Request, session: SessionDep) -> Response:
     context["facets"] = None if counts is None else deal_facets(session, rf, view.url, counts)
     context["chips"] = filter_chips(rf, view.url)
     response = render(request, "timeline/index.html", context, block="timeline_results")
-    if known is None:
-        response.background = BackgroundTask(figures.fill, session, key, compute)
+    response.background = later
     return response
