@@ -6,16 +6,24 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run dev test pytest lint typecheck fmt migrate revision bench clean
+.PHONY: install lock run dev test pytest lint typecheck fmt migrate revision bench clean
 
-$(STAMP): pyproject.toml
+# Every dependency comes pinned, with its hashes, from requirements.lock (`make lock` renews it).
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+## Pin every dependency (pyproject.toml's, with the dev extra) and its hashes in requirements.lock.
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	UV_PYTHON_DOWNLOADS=never $(PYTHON) -m uv pip compile pyproject.toml --extra dev --universal \
+		--python-version 3.11 --generate-hashes --quiet -o requirements.lock
 
 ## Serve http://$(HOST):$(PORT) with the demo data (SQLite in var/ unless DATABASE_URL says otherwise).
 run: install

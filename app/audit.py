@@ -11,12 +11,13 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import History
 
-from app.dates import PartialDate
 from app.db import Base
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import AuditAction
 from app.models import (
     AuditEvent,
     Deal,
@@ -28,7 +29,6 @@ from app.models import (
     User,
     utcnow,
 )
-from app.vocabulary import AuditAction
 
 ENTITY_TYPES: dict[type, str] = {
     Deal: "deal",
@@ -135,7 +135,7 @@ def created_changes(
     model: type[Base], row: Mapping[str, Any], collections: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """The changes `record_changes` writes for a `model` row created with these column values
-    (and its collections' texts), for writers that insert without the ORM (app/bulk.py)."""
+    (and its collections' texts), for writers that insert without the ORM (app/exchange/bulk.py)."""
     changes: dict[str, Any] = {}
     for key in _audited_columns(model):
         value = row.get(key)
@@ -192,7 +192,6 @@ def _deal_id(obj: Any) -> int | None:
     return int(deal_id) if deal_id is not None else None
 
 
-@event.listens_for(Session, "after_flush")
 def record_changes(session: Session, flush_context: UOWTransaction) -> None:
     """Write one audit row per changed audited object, inside the flush's transaction."""
     rows: list[dict[str, Any]] = []

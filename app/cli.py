@@ -6,14 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from app import migrate
-from app.config import get_settings
-from app.db import make_engine, make_sessionmaker
-from app.derived import refresh_missing
-from app.services.demo import load_demo
-from app.services.users import (
+from app.accounts.users import (
     UserError,
     bootstrap_admin,
     create_user,
@@ -21,7 +17,17 @@ from app.services.users import (
     set_active,
     set_role,
 )
-from app.vocabulary import UserRole
+from app.config import get_settings
+from app.db import make_engine
+from app.derived.refresh import refresh_missing
+from app.domain.cells import CellError
+from app.domain.vocabulary import UserRole
+from app.exchange.export import write_export_file
+from app.exchange.importer import import_csv, read_text
+from app.filters import DealFilters, FilterError
+from app.queries.deals import resolve_filters
+from app.services.demo import load_demo
+from app.unit_of_work import AppSession, make_sessionmaker
 
 app = typer.Typer(help="Compute Deal Tracker.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -31,7 +37,7 @@ app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 
-def _session_factory() -> sessionmaker[Session]:
+def _session_factory() -> sessionmaker[AppSession]:
     return make_sessionmaker(make_engine(get_settings().database_url))
 
 
@@ -119,9 +125,6 @@ def export(
     ),
 ) -> None:
     """Export the deals the filters match as CSV: the same file as /deals.csv."""
-    from app.export import write_export_file
-    from app.filters import DealFilters, FilterError
-    from app.queries.deals import resolve_filters
 
     lists = {"status": status, "party": party, "customer": customer, "provider": provider,
              "hardware": hardware, "hardware_type": hardware_type, "vendor": vendor,
@@ -152,9 +155,6 @@ def import_(
 ) -> None:
     """Import deals from CSV, all or nothing: one bad row and nothing is written."""
     from rich.progress import MofNCompleteColumn, Progress
-
-    from app.csvformat import CellError
-    from app.importer import import_csv, read_text
 
     try:
         text = read_text(file.read_bytes())

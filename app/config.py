@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # "public": anyone may read; "private": every page needs a signed-in user.
     read_access: Literal["public", "private"] = "public"
-    # Figures over all deals kept per worker until the next change (app/cache.py); 0 = off.
+    # Figures over all deals kept per worker until the next change (app/derived/cache.py); 0 = off.
     figure_cache_entries: int = 256
     # How long a page waits for figures not in that cache before it shows its rows and says
     # the counts are still being worked out (they are computed after the response).

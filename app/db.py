@@ -1,13 +1,13 @@
-"""Engine, session and the declarative base shared by models and migrations."""
+"""The declarative base shared by models and migrations, engines, and bulk inserts.
 
-from collections.abc import Iterator
+Sessions are made in app/unit_of_work.py, whose session class carries the flush hooks."""
+
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Any, cast
 
-from fastapi import Depends, Request
 from sqlalchemy import JSON, Connection, MetaData, Table, create_engine, event, insert
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -41,20 +41,6 @@ def make_engine(database_url: str | URL, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
-
-
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; services commit their own unit of work."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def insert_rows(

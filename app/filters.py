@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from app.csvformat import CellError, parse_amount
-from app.dates import PartialDate, PartialDateError
-from app.vocabulary import Confidence, DealType, HardwareType, Status, values
+from app.domain.cells import CellError, parse_amount
+from app.domain.dates import PartialDate, PartialDateError
+from app.domain.vocabulary import Confidence, DealType, HardwareType, Status, values
 
 SORT_KEYS = ("reported", "value", "capacity", "updated", "title")
 DEFAULT_SORT = "-reported"

@@ -11,9 +11,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from app import api
-from app.cache import FigureCache
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine
+from app.derived.cache import FigureCache
+from app.unit_of_work import make_sessionmaker
 from app.web import (
     accounts,
     deals,

@@ -31,9 +31,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, composite, mapped_column, relationship
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.dates import PartialDate, Precision, precision_rank
 from app.db import Base
-from app.vocabulary import (
+from app.domain.dates import PartialDate, Precision, precision_rank
+from app.domain.vocabulary import (
     AuditAction,
     Confidence,
     DealType,
@@ -481,7 +481,7 @@ class Source(Base):
 
 
 def precision_rank_sql(column: str) -> str:
-    """SQL for `app.dates.precision_rank` of a precision column."""
+    """SQL for `app.domain.dates.precision_rank` of a precision column."""
     whens = " ".join(f"WHEN '{p.value}' THEN {precision_rank(p)}" for p in Precision)
     return f"CASE {column} {whens} END"
 
@@ -580,7 +580,7 @@ def _to_tsvector(element: search_vector, compiler: Any, **kw: Any) -> str:
 
 
 class DealSearch(Base):
-    """A deal's words for text search (see app/search.py); indexed per database.
+    """A deal's words for text search (see app/derived/search.py); indexed per database.
 
     SQLite: the FTS5 table `deal_fts`, kept in step by triggers. Postgres: a GIN index on the
     stored `search_vector`, computed by the database from the document. Stored, not only
@@ -608,7 +608,7 @@ class DealSearch(Base):
 
 
 class DealDerived(Base):
-    """What is rendered ahead from a deal and its related rows (see app/derived.py), kept in
+    """What is rendered ahead from a deal and its related rows (see app/derived/refresh.py), kept in
     step by a session hook so that lists and figures over many deals read one flat row each.
 
     `cells` is the CSV text of the deal's export row up to `url` (which depends on the request
@@ -631,8 +631,8 @@ class DealDerived(Base):
 
 class ChangeCounter(Base):
     """One row: a number bumped by every flush that changes what lists and figures show (see
-    app/derived.py), so that figures computed over all deals can be cached until the next
-    change (app/cache.py), in every worker process alike."""
+    app/derived/refresh.py), so that figures computed over all deals can be cached until the next
+    change (app/derived/cache.py), in every worker process alike."""
 
     __tablename__ = "change_counter"
 
@@ -684,8 +684,3 @@ class AuditEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
-
-
-# The audit trail and the derived rows hook every flush; importing them here means no session
-# can write unaudited, or leave a deal's search document or export row behind.
-from app import audit, derived  # noqa: E402, F401

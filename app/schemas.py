@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from app.csvformat import CellError, parse_amount
-from app.dates import PartialDate, PartialDateError
-from app.vocabulary import (
+from app.domain.cells import CellError, parse_amount
+from app.domain.dates import PartialDate, PartialDateError
+from app.domain.vocabulary import (
     Confidence,
     DealType,
     HardwareType,

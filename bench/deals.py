@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from app.dates import PartialDate, Precision
-from app.search import words
-from app.vocabulary import Confidence, DealType, OrgKind, Qualifier, Role, SourceTier, Status
+from app.derived.search import words
+from app.domain.dates import PartialDate, Precision
+from app.domain.vocabulary import Confidence, DealType, OrgKind, Qualifier, Role, SourceTier, Status
 from bench.world import Chip, Org, Picker, World, slugify
 
 Row = dict[str, Any]

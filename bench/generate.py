@@ -5,8 +5,8 @@
 Rows go in through the project's own tables (app/models.py) in batches: SQLAlchemy Core
 `insert(table)` executemany on SQLite, COPY through psycopg on Postgres (`--no-copy` for
 executemany there too). The search documents are written alongside (bulk inserts bypass the ORM
-hooks of app/search.py, so they are built here by the same rule); the audit log is left empty,
-as it is for any bulk load. Same seed and size, same rows, on either database.
+hooks of app/derived/search.py, so they are built here by the same rule); the audit log is
+left empty, as it is for any bulk load. Same seed and size, same rows, on either database.
 """
 
 import hashlib
@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select,
 
 from app import migrate
 from app.db import insert_rows, make_engine
-from app.derived import refresh_derived
+from app.derived.refresh import refresh_derived
 from app.models import (
     Deal,
     DealDerived,
@@ -62,7 +62,7 @@ TABLES: dict[str, Table] = {
 SEQUENCED = ("organization", "organization_alias", "hardware", "deal", "deal_party",
              "deal_hardware", "source", "status_event")  # fmt: skip
 DEAL_TABLES = ("deal", "deal_type", "deal_party", "deal_hardware", "source", "status_event")
-DERIVED_TABLES = ("deal_search", "deal_derived")  # rendered by app.derived from the rows
+DERIVED_TABLES = ("deal_search", "deal_derived")  # rendered by app.derived.refresh from the rows
 BATCH_DEALS = 2000
 
 console = Console(stderr=True)

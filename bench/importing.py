@@ -2,8 +2,8 @@
 `--create-missing`, as a first load would be) into an empty database of the same kind.
 
 Every row goes through the entry form's rules and the new deals are written in bulk
-(app/bulk.py); it is timed on a sample rather than on every deal, so rows per second is what
-the figure means. Its floor is what bench.generate writes per second with no checks at all.
+(app/exchange/bulk.py); it is timed on a sample rather than on every deal, so rows per second
+is what the figure means. Its floor is what bench.generate writes per second with no checks at all.
 """
 
 import time
@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from app.db import make_engine
-from app.export import export_csv
+from app.exchange.export import export_csv
+from app.exchange.importer import import_csv
 from app.filters import DealFilters
-from app.importer import import_csv
 from app.queries.deals import resolve_filters
+from app.unit_of_work import AppSession
 from bench.generate import generate
 from bench.server import empty_database
 
@@ -40,7 +40,7 @@ class ImportTiming:
 
 def export_sample(engine: Engine, rows: int) -> str:
     """The CSV header and the first `rows` deals of the export, newest first."""
-    with Session(engine) as session:
+    with AppSession(engine) as session:
         rf = resolve_filters(session, DealFilters.from_query([]))
         stream = export_csv(session, rf, "http://bench.invalid/deals/", chunk_size=rows)
         try:
@@ -54,7 +54,7 @@ def measure_import(kind: str, source: Engine, rows: int, work_dir: Path) -> Impo
     with empty_database(kind, "bench_import", work_dir=work_dir) as url:
         engine = make_engine(url)
         try:
-            with Session(engine) as session:
+            with AppSession(engine) as session:
                 started = time.perf_counter()
                 report = import_csv(session, text, create_missing=True)
                 seconds = time.perf_counter() - started

@@ -22,6 +22,7 @@ from app.filters import DealFilters
 from app.models import Deal
 from app.queries.deals import get_deal, list_deals, resolve_filters
 from app.queries.facets import deal_facets
+from app.unit_of_work import AppSession
 from bench.server import RssSampler
 
 
@@ -227,7 +228,7 @@ def measure_floor(engine: Engine, path: str, repeats: int) -> float | None:
         return None
     times: list[float] = []
     for attempt in range(repeats + 1):
-        with Session(engine) as session:
+        with AppSession(engine) as session:
             started = time.perf_counter()
             floor(session)
             if attempt:  # the first run warms the connection and the caches of the database

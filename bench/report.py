@@ -123,7 +123,8 @@ def markdown(results: Results) -> str:
         lines += ["", "## `deals import`", ""]
         lines += [
             "The first rows of the export (newest first), imported with `--create-missing` into "
-            "an empty database of the same kind, in one transaction (`app.importer.import_csv`). "
+            "an empty database of the same kind, in one transaction "
+            "(`app.exchange.importer.import_csv`). "
             "Floor: `bench.generate` writing as many deals into an empty database — the same "
             "bulk inserts and derived rows, without reading a file, checking rows or auditing.",
             "",

@@ -23,13 +23,13 @@ import httpx
 import psycopg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from app import migrate
 from app.config import PROJECT_ROOT
 from app.db import make_engine
-from app.derived import refresh_missing
+from app.derived.refresh import refresh_missing
 from app.models import Deal
+from app.unit_of_work import AppSession
 from bench.generate import Report, run
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -135,7 +135,7 @@ def bench_database(
             migrate.upgrade(url)
             engine = make_engine(url)
             try:
-                with Session(engine) as session:
+                with AppSession(engine) as session:
                     refresh_missing(session)
             finally:
                 engine.dispose()

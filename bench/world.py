@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from app.search import words
-from app.vocabulary import HardwareType, OrgKind
+from app.derived.search import words
+from app.domain.vocabulary import HardwareType, OrgKind
 
 T = TypeVar("T")
 

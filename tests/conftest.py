@@ -11,11 +11,12 @@ from sqlalchemy import Engine, StaticPool, event
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.accounts.users import create_user
 from app.config import Settings
-from app.db import Base, get_session, make_engine
+from app.db import Base, make_engine
 from app.main import create_app
 from app.services.demo import load_demo
-from app.services.users import create_user
+from app.unit_of_work import AppSession, get_session
 from tests.databases import enabled_databases, throwaway_postgres
 from tests.live import ARTIFACTS, CHROMIUM_ARGS, chromium_path
 
@@ -45,14 +46,14 @@ def session(db_name: str, request: pytest.FixtureRequest) -> Iterator[Session]:
     if db_name == "sqlite":
         engine = make_engine("sqlite://", poolclass=StaticPool)
         Base.metadata.create_all(engine)
-        with Session(engine, expire_on_commit=False) as session:
+        with AppSession(engine, expire_on_commit=False) as session:
             yield session
         engine.dispose()
         return
     engine = request.getfixturevalue("postgres_engine")
     with engine.connect() as connection:
         transaction = connection.begin()
-        with Session(
+        with AppSession(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         ) as session:
             yield session

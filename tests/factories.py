@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate
+from app.domain.dates import PartialDate
 from app.models import (
     Deal,
     DealHardware,

@@ -15,8 +15,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from app import migrate
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine
 from app.services.demo import load_demo
+from app.unit_of_work import make_sessionmaker
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots, for people to look at
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

@@ -1,11 +1,11 @@
 """Plain-Python statements of rules the app computes in SQL, for tests to check it against."""
 
+from app.derived.search import words
 from app.models import Deal
-from app.search import words
 
 
 def search_document(deal: Deal) -> str:
-    """A deal's search words, from its loaded ORM objects (app.derived.search_documents
+    """A deal's search words, from its loaded ORM objects (app.derived.refresh.search_documents
     writes the same words from SQL rows)."""
     parts: list[str] = [deal.title, deal.summary or ""]
     for party in deal.parties:

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.users import create_user
 from app.models import ApiToken, AuditEvent, Deal, LoginAttempt, User
-from app.services.users import create_user
 from app.web import accounts
 from tests.conftest import _test_app
 

@@ -12,9 +12,9 @@ from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.users import create_token, create_user
 from app.api.examples import NEW_DEAL
 from app.models import AuditEvent, Deal, Organization, Source, StatusEvent, User
-from app.services.users import create_token, create_user
 from tests.conftest import _test_app
 
 PROBLEM = "application/problem+json"

@@ -18,11 +18,12 @@ from schemathesis.checks import (
 from sqlalchemy import StaticPool
 from sqlalchemy.orm import Session
 
+from app.accounts.users import create_token, create_user
 from app.config import Settings
 from app.db import Base, make_engine
 from app.main import create_app
 from app.services.demo import load_demo
-from app.services.users import create_token, create_user
+from app.unit_of_work import AppSession
 from tests.conftest import _test_app
 from tests.databases import enabled_databases
 
@@ -42,7 +43,7 @@ def demo_session(request: pytest.FixtureRequest) -> Iterator[Session]:
     if request.param == "sqlite":
         engine = make_engine("sqlite://", poolclass=StaticPool)
         Base.metadata.create_all(engine)
-        with Session(engine, expire_on_commit=False) as session:
+        with AppSession(engine, expire_on_commit=False) as session:
             load_demo(session)
             yield session
         engine.dispose()
@@ -50,7 +51,7 @@ def demo_session(request: pytest.FixtureRequest) -> Iterator[Session]:
     engine = request.getfixturevalue("postgres_engine")
     with engine.connect() as connection:
         transaction = connection.begin()
-        with Session(
+        with AppSession(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         ) as session:
             load_demo(session)

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate
+from app.domain.dates import PartialDate
 from app.models import AuditEvent, Deal, DealParty, Source, StatusEvent, User
 from app.services.deals import delete_deal, restore_deal
 from tests.factories import make_deal, make_hardware, make_organization

@@ -27,6 +27,7 @@ from app.models import (
     latest_event,
 )
 from app.queries.deals import list_deals, resolve_filters
+from app.unit_of_work import AppSession
 from bench import generate as bench_generate
 from bench.deals import SEARCH_WORD
 from bench.generate import GenerateError, checksums, generate
@@ -90,7 +91,7 @@ def _per_deal(session: Session, model: type, column: str = "deal_id") -> dict[in
 
 
 def test_counts_follow_the_requested_shapes(generated: Engine) -> None:
-    with Session(generated) as session:
+    with AppSession(generated) as session:
         assert session.scalar(select(func.count()).select_from(Deal)) == DEALS
         assert session.scalar(select(func.count()).select_from(Organization)) == 2000
         assert (session.scalar(select(func.count()).select_from(OrganizationAlias)) or 0) > 100
@@ -125,7 +126,7 @@ def test_counts_follow_the_requested_shapes(generated: Engine) -> None:
 
 
 def test_status_is_the_latest_event_by_the_models_rule(generated: Engine) -> None:
-    with Session(generated) as session:
+    with AppSession(generated) as session:
         deals = session.scalars(select(Deal)).all()
         assert len({deal.status for deal in deals}) >= 5
         for deal in deals:
@@ -138,7 +139,7 @@ def test_status_is_the_latest_event_by_the_models_rule(generated: Engine) -> Non
 def test_search_documents_match_the_app_and_search_finds_generated_words(
     generated: Engine,
 ) -> None:
-    with Session(generated) as session:
+    with AppSession(generated) as session:
         for deal in session.scalars(select(Deal)):
             stored = session.get(DealSearch, deal.id)
             assert stored is not None

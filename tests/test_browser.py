@@ -6,8 +6,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from app.db import make_engine, make_sessionmaker
-from app.services.users import bootstrap_admin, create_user
+from app.accounts.users import bootstrap_admin, create_user
+from app.db import make_engine
+from app.unit_of_work import make_sessionmaker
 from tests.live import ARTIFACTS, assert_accessible, live_server
 
 pytestmark = pytest.mark.browser

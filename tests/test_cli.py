@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from app.accounts.users import verify_password
 from app.config import Settings
 from app.db import make_engine
 from app.models import Deal, User
-from app.services.users import verify_password
+from app.unit_of_work import AppSession
 from tests.databases import enabled_databases, throwaway_postgres
 
 DEALS = str(Path(sys.executable).parent / "deals")
@@ -59,7 +59,7 @@ def test_upgrade_demo_and_users(database_url: str) -> None:
     assert "already exists" in duplicate.stderr
 
     engine = make_engine(database_url)
-    with Session(engine) as session:
+    with AppSession(engine) as session:
         assert session.scalar(select(func.count()).select_from(Deal)) == 58
         user = session.scalars(select(User)).one()
         assert user.role == "analyst"
@@ -88,7 +88,7 @@ def test_first_run_creates_an_admin_once(database_url: str) -> None:
     password = first.stderr.split("password:")[1].split()[0]
     assert len(password) >= 12
     engine = make_engine(database_url)
-    with Session(engine) as session:
+    with AppSession(engine) as session:
         admin = session.scalars(select(User)).one()
         assert admin.role == "admin" and verify_password(admin, password)
     engine.dispose()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.csvformat import (
+from app.domain.cells import (
     CellError,
     HardwareCell,
     PartyCell,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.dates import PartialDate, PartialDateError, Precision, parse_optional
+from app.domain.dates import PartialDate, PartialDateError, Precision, parse_optional
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.vocabulary import Status
 from app.models import Deal, DealParty, Hardware, Organization, Source, StatusEvent
 from app.queries.deals import get_deal
 from app.services.demo import load_demo, read_demo_csv
-from app.vocabulary import Status
 
 
 def _count(session: Session, model: type) -> int:

@@ -24,9 +24,11 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from app import export, migrate
+from app import migrate
 from app.config import Settings
-from app.csvformat import (
+from app.db import make_engine
+from app.derived.refresh import refresh_derived
+from app.domain.cells import (
     COLUMNS,
     neutralise,
     parse_hardware,
@@ -34,15 +36,15 @@ from app.csvformat import (
     parse_sources,
     unneutralise,
 )
-from app.dates import PartialDate
-from app.db import make_engine, make_sessionmaker
-from app.derived import refresh_derived
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import SourceTier
+from app.exchange import export
 from app.filters import DealFilters
 from app.main import create_app
 from app.models import Deal, DealDerived, Hardware, Organization, Source, utcnow
 from app.queries.deals import list_deals, resolve_filters
 from app.services.demo import load_demo
-from app.vocabulary import SourceTier
+from app.unit_of_work import make_sessionmaker
 from tests.databases import enabled_databases, throwaway_postgres
 from tests.factories import make_deal, make_hardware, make_organization
 from tests.live import free_port

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate
-from app.feed import FEED_LIMIT
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import label
+from app.exchange.feed import FEED_LIMIT
 from app.models import Deal, DealParty, Organization, Source, StatusEvent, utcnow
-from app.vocabulary import label
 from tests.factories import make_deal
 
 ENTRY_ID = re.compile(r"^http://testserver/deals/(\d+)#status-event-(\d+)$")

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.audit import ENTITY_TYPES, _changes
 from app.db import Base, make_engine
-from app.export import export_csv
+from app.exchange.export import export_csv
+from app.exchange.importer import import_csv
 from app.filters import DealFilters
-from app.importer import import_csv
 from app.models import AuditEvent, Deal, DealDerived, DealSearch, Hardware, Organization
 from app.queries.deals import resolve_filters
+from app.unit_of_work import AppSession
 from tests.databases import throwaway_postgres
 
 DEALS = str(Path(sys.executable).parent / "deals")
@@ -52,14 +53,14 @@ def empty(db_name: str) -> Iterator[Session]:
     if db_name == "sqlite":
         engine = make_engine("sqlite://", poolclass=StaticPool)
         Base.metadata.create_all(engine)
-        with Session(engine, expire_on_commit=False) as session:
+        with AppSession(engine, expire_on_commit=False) as session:
             yield session
         engine.dispose()
         return
     with throwaway_postgres("cdt_import") as url:
         migrate.upgrade(url)
         engine = make_engine(url)
-        with Session(engine, expire_on_commit=False) as session:
+        with AppSession(engine, expire_on_commit=False) as session:
             yield session
         engine.dispose()
 
@@ -87,8 +88,8 @@ def test_export_import_export_is_exact(demo: Session, empty: Session) -> None:
 def test_new_deals_are_written_with_the_audit_and_derived_rows_the_orm_would_write(
     demo: Session, empty: Session
 ) -> None:
-    """New deals go in by bulk inserts (app/bulk.py), past the ORM's flush hooks: each deal,
-    source and status event still gets the audit entry the hook would have made for it — the
+    """New deals go in by bulk inserts (app/exchange/bulk.py), past the ORM's flush hooks: each
+    deal, source and status event still gets the audit entry the hook would have made for it — the
     hook's own reading of the stored record as created — and each deal its derived rows."""
     report = import_csv(empty, export_text(demo), create_missing=True)
     assert report.ok and report.written
@@ -273,10 +274,10 @@ def test_the_command_line_checks_then_imports(tmp_path: Path) -> None:
     dry = deals("import", str(path), "--create-missing", "--dry-run")
     assert dry.returncode == 0 and "Dry run: would import 1 new" in dry.stderr
     engine = make_engine(url)
-    with Session(engine) as session:
+    with AppSession(engine) as session:
         assert deals_in(session) == 0
     done = deals("import", str(path), "--create-missing")
     assert done.returncode == 0 and "Imported 1 new" in done.stderr, done.stderr
-    with Session(engine) as session:
+    with AppSession(engine) as session:
         assert deals_in(session) == 1
     engine.dispose()

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate
+from app.domain.dates import PartialDate
 from app.models import Deal, DealParty, Organization, StatusEvent, User
 from tests.factories import make_deal, make_hardware, make_organization
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.derived.search import words
 from app.filters import DealFilters, FilterError
 from app.models import Deal
 from app.queries.deals import list_deals, resolve_filters
 from app.queries.facets import deal_facets
-from app.search import words
 from tests.oracles import search_document
 
 CASES = [

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.users import create_user
 from app.models import AuditEvent, Hardware, Organization
-from app.services.users import create_user
 from tests.conftest import _test_app, sign_in
 
 NEW_ORG = {

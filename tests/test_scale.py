@@ -14,14 +14,15 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.cache import FigureCache, TimeUp, time_limit
 from app.db import make_engine
+from app.derived.cache import FigureCache, TimeUp, time_limit
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
 from app.queries.deals import filter_deals, resolve_filters, sort_deals
 from app.queries.directory import latest_events_statement
 from app.queries.sources import track_records
 from app.queries.timeline import Cursor, timeline_statement
+from app.unit_of_work import AppSession
 from bench.generate import generate
 from tests.conftest import StatementCounter
 from tests.databases import enabled_databases, throwaway_postgres
@@ -253,7 +254,7 @@ def test_sqlite_reads_every_sort_from_an_index(session: Session) -> None:
 
 @pytest.mark.parametrize("kind", [kind for kind in enabled_databases() if kind == "postgresql"])
 def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: Engine) -> None:
-    with Session(generated_postgres) as session:
+    with AppSession(generated_postgres) as session:
         busiest = session.execute(
             text("SELECT o.slug FROM organization o JOIN deal_party p ON p.organization_id = o.id "
                  "GROUP BY o.slug ORDER BY count(*) DESC LIMIT 1 OFFSET 40")

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.dates import PartialDate
+from app.domain.dates import PartialDate
 from app.models import Deal, Source
 from app.queries.sources import track_records
 from tests.conftest import StatementCounter

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate, Precision
+from app.domain.dates import PartialDate, Precision
 from app.filters import DealFilters
 from app.models import Deal, StatusEvent
 from app.queries.deals import list_deals, resolve_filters

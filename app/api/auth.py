@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import TOKEN_REQUIRED, ApiProblem
+from app.domain.vocabulary import UserRole
 from app.models import User
-from app.vocabulary import UserRole
 from app.web.security import ROLE_RANK, CurrentUser
 
 # Documents the scheme in OpenAPI; the token itself is checked by load_user for every request.

@@ -40,14 +40,14 @@ from app.api.schemas import (
     StatusEventIn,
     StatusEventOut,
 )
-from app.cache import FigureCache
-from app.db import SessionDep
+from app.derived.cache import FigureCache
 from app.filters import DealFilters, FilterError
 from app.models import Deal
 from app.queries.deals import count_deals, get_deal, list_deals, resolve_filters
 from app.schemas import FormErrors, parse_deal_form, parse_new_deal_form, parse_source
 from app.schemas import parse_status_form as parse_status
 from app.services import deals as service
+from app.unit_of_work import SessionDep
 
 router = APIRouter(prefix="/deals", tags=["deals"])
 READ = problem_responses(401, 404, 422)
@@ -94,8 +94,9 @@ def deals_index(request: Request, session: SessionDep) -> DealPageOut:
             title="Bad filter values",
             errors=exc.params or {"__all__": exc.messages},
         ) from exc
-    # Exact all the same: cached under the change counter (app/cache.py), so a total is never
-    # older than the last change; the table's /deals counts the same filters under its own key.
+    # Exact all the same: cached under the change counter (app/derived/cache.py), so a total
+    # is never older than the last change; the table's /deals counts the same filters under
+    # its own key.
     figures: FigureCache = request.app.state.figures
     key = ("api_count", filters.query_string(paging=False))
     total = figures.get(session, key, lambda: count_deals(session, rf))

@@ -27,7 +27,6 @@ from app.api.schemas import (
     OrganizationPatch,
     OrganizationSlug,
 )
-from app.db import SessionDep
 from app.filters import DealFilters
 from app.models import Hardware, Organization
 from app.queries.deals import count_deals, resolve_filters
@@ -35,6 +34,7 @@ from app.queries.directory import get_hardware, get_organization, list_hardware,
 from app.schemas import parse_hardware_form, parse_organization_form
 from app.services.deals import StaleEdit, ValidationFailed
 from app.services.directory import save_hardware, save_organization
+from app.unit_of_work import SessionDep
 
 router = APIRouter()
 READ = problem_responses(401, 404, 422)

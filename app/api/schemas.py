@@ -10,9 +10,8 @@ from typing import Annotated, Literal
 from fastapi import Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.dates import PartialDate
-from app.models import Deal, Hardware, Organization, Source, StatusEvent
-from app.vocabulary import (
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import (
     Confidence,
     DealType,
     HardwareType,
@@ -23,6 +22,7 @@ from app.vocabulary import (
     SourceTier,
     Status,
 )
+from app.models import Deal, Hardware, Organization, Source, StatusEvent
 
 PARTIAL_DATE_PATTERN = r"^\d{4}(-(Q[1-4]|\d{2}(-\d{2})?))?$"
 PartialDateText = Annotated[

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.datastructures import QueryParams
 
+from app.domain.vocabulary import AuditAction, values
 from app.models import AuditEvent, User
-from app.vocabulary import AuditAction, values
 
 AUDIT_PAGE = 100
 ENTITY_TYPES = ("deal", "organization", "hardware", "source", "status_event", "user")

@@ -11,6 +11,8 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from app.derived.search import matching_deal_ids
+from app.domain.vocabulary import Role
 from app.filters import ORGANIZATION_PARAMS, DealFilters, Problems
 from app.models import (
     Deal,
@@ -22,8 +24,6 @@ from app.models import (
     Source,
     StatusEvent,
 )
-from app.search import matching_deal_ids
-from app.vocabulary import Role
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ def list_deals(
     session: Session, rf: ResolvedFilters, *, total: int | None = None, count: bool = True
 ) -> DealPage:
     """One page of the filtered deals, in the chosen order, with the total they come from:
-    counted here unless the caller knows it (e.g. from app/cache.py) or says not to (`count`
+    counted here unless the caller knows it (e.g. from app/derived/cache.py) or says not to (`count`
     False: the total stays unknown, and one row more is read to tell whether a page follows)."""
     f = rf.filters
     stmt = filter_deals(select(Deal), rf)

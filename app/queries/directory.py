@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from app.domain.vocabulary import Status
 from app.models import Deal, DealHardware, DealParty, Hardware, Organization, StatusEvent
 from app.queries.timeline import NEWEST_FIRST
-from app.vocabulary import Status
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from app.domain.formatting import money_label
+from app.domain.vocabulary import Confidence, DealType, HardwareType, Status, label, values
 from app.filters import DealFilters
-from app.formatting import money_label
 from app.models import Deal, DealHardware, DealParty, DealTypeRow, Hardware, Organization
 from app.queries.deals import ResolvedFilters, deal_conditions
-from app.vocabulary import Confidence, DealType, HardwareType, Status, label, values
 
 TOP_ORGANIZATIONS = 12
 TOP_VENDORS = 8
@@ -72,7 +72,7 @@ def _vocabulary_facet(
 
 @dataclass(frozen=True)
 class FacetCounts:
-    """The counts behind the facets (what app/cache.py keeps): by value, and the top
+    """The counts behind the facets (what app/derived/cache.py keeps): by value, and the top
     organizations and vendors as (slug, name, count), most deals first."""
 
     status: dict[str, int]

@@ -11,11 +11,11 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.dates import PartialDate, Precision
+from app.domain.dates import PartialDate, Precision
+from app.domain.vocabulary import Status, label
 from app.models import Deal, DealParty, Organization, StatusEvent
 from app.queries.deals import ResolvedFilters, deal_conditions
 from app.queries.timeline import event_sort_key
-from app.vocabulary import Status, label
 
 LANE_LIMIT = 60
 OPEN = frozenset({Status.RUMORED, Status.IN_TALKS})

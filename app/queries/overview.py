@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate, Precision
-from app.models import Deal, DealDerived, DealHardware, DealParty, Hardware, Organization
-from app.vocabulary import (
+from app.domain.dates import PartialDate, Precision
+from app.domain.vocabulary import (
     CONFIRMED_STATUSES,
     DENIED_STATUSES,
     RUMOR_STATUSES,
     HardwareType,
     Role,
 )
+from app.models import Deal, DealDerived, DealHardware, DealParty, Hardware, Organization
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12

@@ -9,21 +9,16 @@ undated sources come after dated ones. Publishers are grouped case-insensitively
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.dates import PartialDate, Precision
+from app.derived.publishers import publisher_key
+from app.domain.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES
 from app.models import Deal, DealDerived, Source
-from app.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES
 
 SORT_KEYS = ("publisher", "first_reports", "confirmed", "denied", "open", "sources", "deals")
 DEFAULT_SORT = "-first_reports"
-
-
-def publisher_key(publisher: str) -> str:
-    return publisher.strip().lower()
 
 
 @dataclass
@@ -37,16 +32,6 @@ class TrackRecord:
     sources: int = 0
     deals: int = 0
     spellings: Counter[str] = field(default_factory=Counter, repr=False)
-
-
-Order = tuple[int, date, int, int]
-
-
-def first_report_order(published_on: date | None, precision: str | None, source_id: int) -> Order:
-    if published_on is None or precision is None:
-        return (1, date.max, 0, source_id)
-    start, rank = PartialDate(published_on, Precision(precision)).sort_key()
-    return (0, start, rank, source_id)
 
 
 def track_records(

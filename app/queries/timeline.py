@@ -15,7 +15,7 @@ from itertools import groupby
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
-from app.dates import PartialDate, PartialDateError, Precision, precision_rank
+from app.domain.dates import PartialDate, PartialDateError, Precision, precision_rank
 from app.filters import FilterError
 from app.models import Deal, DealHardware, DealParty, StatusEvent
 from app.queries.deals import ResolvedFilters, deal_conditions
@@ -115,7 +115,7 @@ class TimelinePage:
 
 
 # Status events newest first, as the index ix_status_event_timeline holds them (read
-# backwards): the rank is app.dates.precision_rank, computed by the database.
+# backwards): the rank is app.domain.dates.precision_rank, computed by the database.
 NEWEST_FIRST = (
     StatusEvent.effective_on.desc(),
     StatusEvent.effective_rank.desc(),

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.dates import PartialDate
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import HardwareType, OrgKind
 from app.models import (
     Deal,
     DealHardware,
@@ -36,7 +37,6 @@ from app.schemas import (
     StatusInput,
     hardware_type_choice,
 )
-from app.vocabulary import HardwareType, OrgKind
 
 
 class DealError(ValueError):

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.csvformat import parse_amount, parse_hardware, parse_parties, parse_sources, split_list
-from app.dates import PartialDate, parse_optional
+from app.domain.cells import parse_amount, parse_hardware, parse_parties, parse_sources, split_list
+from app.domain.dates import PartialDate, parse_optional
 from app.models import (
     Deal,
     DealHardware,

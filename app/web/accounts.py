@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.accounts import users
+from app.domain.vocabulary import UserRole
 from app.models import User
 from app.queries.audit import AuditFilters, list_audit_events
-from app.services import users
-from app.vocabulary import UserRole
+from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, field, redirect_after_post, safe_next
 from app.web.render import render
 from app.web.security import SESSION_COOKIE, Admin, CurrentUser, SignedIn, session_cookie

@@ -6,7 +6,7 @@ No JavaScript and no inline styles (the CSP forbids both): every colour is a CSS
 import math
 from dataclasses import dataclass
 
-from app.dates import PartialDate
+from app.domain.dates import PartialDate
 from app.filters import DealFilters
 from app.queries.overview import CHART_GROUPS, HardwareByQuarter, HardwareGroup
 

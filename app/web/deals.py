@@ -4,7 +4,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.domain.vocabulary import UserRole
 from app.filters import DealFilters, FilterError
 from app.queries.audit import deal_history
 from app.queries.deals import (
@@ -17,7 +17,7 @@ from app.queries.deals import (
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import TrackRecord, track_records
 from app.services.deals import DealError, delete_deal, restore_deal
-from app.vocabulary import UserRole
+from app.unit_of_work import SessionDep
 from app.web.forms import redirect_after_post
 from app.web.render import figures_within, render
 from app.web.security import Admin, Analyst, CurrentUser

@@ -3,7 +3,6 @@
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app.db import SessionDep
 from app.filters import DealFilters, FilterError
 from app.queries.deals import list_deals, resolve_filters
 from app.queries.directory import (
@@ -14,6 +13,7 @@ from app.queries.directory import (
     organization_partners,
 )
 from app.queries.timeline import list_timeline
+from app.unit_of_work import SessionDep
 from app.web.deals import filter_error_page, read_filters
 from app.web.render import is_htmx, render
 from app.web.tables import TableView

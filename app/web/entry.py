@@ -9,7 +9,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.domain.vocabulary import (
+    Confidence,
+    DealType,
+    HardwareType,
+    Qualifier,
+    Role,
+    SourceTier,
+    Status,
+    values,
+)
 from app.models import Deal, Hardware, Organization, OrganizationAlias
 from app.queries.audit import deal_history
 from app.queries.deals import get_deal
@@ -23,16 +32,7 @@ from app.schemas import (
     texts,
 )
 from app.services import deals as deal_service
-from app.vocabulary import (
-    Confidence,
-    DealType,
-    HardwareType,
-    Qualifier,
-    Role,
-    SourceTier,
-    Status,
-    values,
-)
+from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, redirect_after_post
 from app.web.render import render
 from app.web.security import Analyst

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from app.db import SessionDep
-from app.export import export_csv, export_filename
-from app.feed import build_feed, feed_events, feed_title
+from app.exchange.export import export_csv, export_filename
+from app.exchange.feed import build_feed, feed_events, feed_title
 from app.filters import DealFilters, FilterError
 from app.queries.deals import resolve_filters
+from app.unit_of_work import SessionDep
 from app.web.deals import read_filters
 
 router = APIRouter()

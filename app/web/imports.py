@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from app.csvformat import CellError
-from app.db import SessionDep
-from app.importer import REQUIRED_COLUMNS, ImportReport, import_csv, read_text
+from app.domain.cells import CellError
+from app.exchange.importer import REQUIRED_COLUMNS, ImportReport, import_csv, read_text
+from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, redirect_after_post
 from app.web.render import render
 from app.web.security import Analyst

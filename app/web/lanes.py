@@ -9,7 +9,7 @@ period boundaries.
 from dataclasses import dataclass
 from datetime import date
 
-from app.dates import PartialDate, Precision
+from app.domain.dates import PartialDate, Precision
 from app.queries.lifecycles import Lanes
 
 WIDTH = 1000

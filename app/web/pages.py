@@ -11,7 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
-from app.db import SessionDep
 from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.overview import (
     RUMORS_LISTED,
@@ -22,6 +21,7 @@ from app.queries.overview import (
     hardware_by_quarter,
     provider_totals,
 )
+from app.unit_of_work import SessionDep
 from app.web.charts import hardware_chart
 from app.web.render import figures_within, render, templates
 

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.domain.vocabulary import HardwareType, OrgKind, values
 from app.models import Hardware, Organization
 from app.queries.directory import get_hardware, get_organization
 from app.schemas import FormErrors, parse_hardware_form, parse_organization_form, text
 from app.services.deals import StaleEdit, ValidationFailed
 from app.services.directory import save_hardware, save_organization
-from app.vocabulary import HardwareType, OrgKind, values
+from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, Typed, redirect_after_post
 from app.web.render import render
 from app.web.security import Analyst

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 
-from app.cache import FigureCache
 from app.config import PROJECT_ROOT
-from app.dates import PartialDate
-from app.formatting import capacity_label, money_label
-from app.vocabulary import QUALIFIER_PREFIX, SourceTier, Status, label, values
+from app.derived.cache import FigureCache
+from app.domain.dates import PartialDate
+from app.domain.formatting import capacity_label, money_label
+from app.domain.vocabulary import QUALIFIER_PREFIX, SourceTier, Status, label, values
 from app.web import security
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))

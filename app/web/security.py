@@ -16,11 +16,11 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.users import user_for_token
 from app.config import Settings
-from app.db import SessionDep
+from app.domain.vocabulary import UserRole
 from app.models import User
-from app.services.users import user_for_token
-from app.vocabulary import UserRole
+from app.unit_of_work import SessionDep
 
 SESSION_COOKIE = "cdt_session"
 CSRF_COOKIE = "cdt_csrf"

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app.db import SessionDep
 from app.queries.sources import (
     DEFAULT_SORT,
     SORT_KEYS,
@@ -14,6 +13,7 @@ from app.queries.sources import (
     sorted_records,
     track_records,
 )
+from app.unit_of_work import SessionDep
 from app.web.render import figures_within, render
 
 router = APIRouter()

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from app.dates import Precision
-from app.db import SessionDep
+from app.domain.dates import Precision
 from app.filters import DealFilters, FilterError
 from app.queries.deals import ResolvedFilters, resolve_filters
 from app.queries.facets import deal_facets, facet_counts, filter_chips
 from app.queries.lifecycles import list_lifecycles
 from app.queries.timeline import Cursor, count_timeline, list_timeline, period_of
+from app.unit_of_work import SessionDep
 from app.web.lanes import LaneChart
 from app.web.render import figures_within, is_htmx, render
 

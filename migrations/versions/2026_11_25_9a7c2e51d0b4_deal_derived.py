@@ -2,7 +2,7 @@
 first report, its first status and the date it was first confirmed), a change counter for
 cached figures, and indexes for the publisher lookup and the newest-first table.
 
-The rows are filled in by `deals db upgrade` (app.derived.refresh_missing) and kept in step by
+The rows are filled in by `deals db upgrade` (app.derived.refresh.refresh_missing) and kept in step by
 a session hook; until a deal has one, the export renders it on the fly.
 
 Revision ID: 9a7c2e51d0b4

@@ -6,8 +6,8 @@ hooks; for a file of thousands of deals that cost most of the import's time. Her
 gets one COPY (Postgres) or executemany (SQLite) per batch, and what the hooks would have
 written beside the rows is written by the same code they use: the audit trail
 (app.audit.created_changes, the entries record_changes makes for created records) and the
-derived rows (app.derived.refresh_derived). tests/test_import.py checks both against what the
-ORM path writes.
+derived rows (app.derived.refresh.refresh_derived). tests/test_import.py checks both against
+what the ORM path writes.
 """
 
 from collections.abc import Sequence
@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from app.audit import created_changes, hardware_text, parties_text, types_text
-from app.cache import bump_generation
-from app.dates import PartialDate
 from app.db import insert_rows
-from app.derived import batches, refresh_derived
+from app.derived.cache import bump_generation
+from app.derived.refresh import batches, refresh_derived
+from app.domain.dates import PartialDate
+from app.domain.vocabulary import AuditAction
 from app.models import (
     AuditEvent,
     Deal,
@@ -34,7 +35,6 @@ from app.models import (
     utcnow,
 )
 from app.schemas import DealInput, SourceInput
-from app.vocabulary import AuditAction
 
 BATCH = 1000
 _DEAL_FIELDS = (

@@ -11,10 +11,10 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
+from app.domain.vocabulary import label
 from app.models import StatusEvent
 from app.queries.deals import ResolvedFilters, deal_conditions
 from app.queries.facets import filter_chips
-from app.vocabulary import label
 
 FEED_LIMIT = 50
 FEED_TITLE = "Compute Deal Tracker: status changes"

@@ -1,5 +1,5 @@
 """What is derived from each deal and stored beside it: its search document (DealSearch, see
-app/search.py) and its CSV export row (DealDerived, see app/export.py).
+app/derived/search.py) and its CSV export row (DealDerived, see app/exchange/export.py).
 
 Both are kept in step by one session hook, so no write path can forget them: after every flush,
 the deals whose text could have changed are re-rendered in the same transaction — a deal
@@ -15,11 +15,15 @@ from itertools import chain, islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, inspect, select
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, UOWTransaction
 
-from app.dates import PartialDate, Precision
 from app.db import insert_rows
+from app.derived.cache import bump_generation
+from app.derived.csvrow import render_cells
+from app.derived.publishers import first_report_order, publisher_key
+from app.derived.search import words
+from app.domain.dates import PartialDate, Precision
+from app.domain.vocabulary import CONFIRMED_STATUSES, SourceTier
 from app.models import (
     Deal,
     DealDerived,
@@ -34,7 +38,6 @@ from app.models import (
     StatusEvent,
     event_order,
 )
-from app.vocabulary import CONFIRMED_STATUSES, SourceTier
 
 BATCH = 1000
 T = TypeVar("T")
@@ -43,10 +46,6 @@ DEAL_PARTS = (DealParty, DealHardware, DealTypeRow, Source, StatusEvent)
 
 def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
     """Re-render and store the search documents and export rows of these deals; how many."""
-    # Imported here: app.models imports this module to register the hook, before they can be.
-    from app.cache import bump_generation
-    from app.export import render_cells
-
     count = 0
     ids = sorted(set(deal_ids))
     if ids:
@@ -106,9 +105,7 @@ def refresh_missing(session: Session) -> int:
 
 def search_documents(connection: Connection, deal_ids: Collection[int]) -> dict[int, str]:
     """Each deal's words: title, summary, its organizations' names and aliases, its hardware
-    names and its sources' publishers, lowercased, each word once (see app/search.py)."""
-    from app.search import words
-
+    names and its sources' publishers, lowercased, each word once (see app/derived/search.py)."""
     parts: dict[int, list[str]] = {}
     for deal_id, title, summary in connection.execute(
         select(Deal.id, Deal.title, Deal.summary).where(Deal.id.in_(deal_ids))
@@ -138,8 +135,6 @@ def search_documents(connection: Connection, deal_ids: Collection[int]) -> dict[
 def first_reporters(connection: Connection, deal_ids: Collection[int]) -> dict[int, str]:
     """The publisher (its app.queries.sources.publisher_key) credited with each deal's first
     report: its earliest source that is not a relay (see app/queries/sources.py)."""
-    from app.queries.sources import first_report_order, publisher_key
-
     first: dict[int, tuple[Any, str]] = {}
     for source_id, deal_id, publisher, on, precision, tier, relays_id in connection.execute(
         select(
@@ -241,7 +236,6 @@ def _stale(session: Session) -> tuple[set[int], set[int], set[int]]:
     return deals, organizations, hardware
 
 
-@sa_event.listens_for(Session, "after_flush")
 def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None:
     """Re-render what this flush may have changed, inside its transaction."""
     deals, organizations, hardware = _stale(session)

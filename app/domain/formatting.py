@@ -1,6 +1,6 @@
 """Numbers as people write them: $10B, 1.2 GW, 24,000 chips."""
 
-from app.vocabulary import QUALIFIER_PREFIX
+from app.domain.vocabulary import QUALIFIER_PREFIX
 
 
 def short_number(value: float) -> str:

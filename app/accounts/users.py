@@ -14,8 +14,8 @@ from pwdlib import PasswordHash
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain.vocabulary import UserRole
 from app.models import ApiToken, LoginAttempt, User, utcnow
-from app.vocabulary import UserRole
 
 password_hash = PasswordHash.recommended()
 MIN_PASSWORD_LENGTH = 12

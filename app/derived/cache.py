@@ -4,7 +4,7 @@ Facet counts, totals, the overview's figures and publishers' track records read 
 which costs tens to hundreds of milliseconds at 100k deals. They change only when data does, so
 each is cached under the database's change counter (ChangeCounter, bumped in the same
 transaction as every flush that changes a deal, its parts, or a name it shows: see
-app/derived.py). A page reads the counter (one primary-key lookup) and recomputes only what
+app/derived/refresh.py). A page reads the counter (one primary-key lookup) and recomputes only what
 changed since: a figure is never served older than the last committed change it could see.
 
 The cache lives in the app (one per worker process, least recently used entries dropped first);

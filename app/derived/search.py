@@ -1,7 +1,7 @@
 """Text search over deals, on each database's own index, behind one function.
 
 Each deal has one search document (title, summary, party names and aliases, hardware names,
-source publishers; written by app/derived.py), reduced to lowercase words separated by
+source publishers; written by app/derived/refresh.py), reduced to lowercase words separated by
 single spaces, so that SQLite's
 FTS5 and Postgres' full-text search see exactly the same words. A query matches a deal when
 every word of the query starts a word of the document ("mai" finds Maia, "MSFT" Microsoft).

@@ -16,8 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.bulk import NewDeal, insert_deals
-from app.csvformat import (
+from app.domain.cells import (
     COLUMNS,
     CellError,
     SourceCell,
@@ -27,7 +26,9 @@ from app.csvformat import (
     split_list,
     unneutralise,
 )
-from app.dates import PartialDate, Precision
+from app.domain.dates import PartialDate, Precision
+from app.domain.vocabulary import HardwareType, OrgKind, Status, label, values
+from app.exchange.bulk import NewDeal, insert_deals
 from app.models import (
     Deal,
     Hardware,
@@ -39,7 +40,6 @@ from app.models import (
 )
 from app.schemas import FormErrors, SourceInput, parse_deal_form, parse_source
 from app.services import deals as deal_service
-from app.vocabulary import HardwareType, OrgKind, Status, label, values
 
 REQUIRED_COLUMNS = ("title", "status", "deal_types", "parties", "first_reported_on", "sources")
 # Read from the file; `url` and `hardware_types` are derived on export (types only help to

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from app.dates import PartialDate, PartialDateError, parse_optional
-from app.vocabulary import SourceTier, values
+from app.domain.dates import PartialDate, PartialDateError, parse_optional
+from app.domain.vocabulary import SourceTier, values
 
 COLUMNS = (
     "id",

@@ -1,0 +1,40 @@
+"""The app's session: every flush is audited and keeps what is derived from deals in step.
+
+`AppSession` carries the flush hooks (app/audit.py, app/derived/refresh.py); every session of
+the web app, the command line, the benchmarks and the tests is one, made by
+`make_sessionmaker` or `AppSession(...)`. A plain SQLAlchemy `Session` writes without them, so
+nothing in the app makes one.
+"""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.audit import record_changes
+from app.derived.refresh import refresh_after_flush
+
+
+class AppSession(Session):
+    """A session whose flushes write the audit trail and the derived rows in their transaction."""
+
+
+# The audit rows first: they read each object's history, which the derived rows leave alone.
+event.listen(AppSession, "after_flush", record_changes)
+event.listen(AppSession, "after_flush", refresh_after_flush)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[AppSession]:
+    return sessionmaker(bind=engine, class_=AppSession, expire_on_commit=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; services commit their own unit of work."""
+    factory: sessionmaker[AppSession] = request.app.state.sessionmaker
+    with factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
