@@ -1,4 +1,4 @@
-"""The domain model of DESIGN.md as typed SQLAlchemy mappings; constraints live in the database."""
+"""The domain model as typed SQLAlchemy mappings; constraints live in the database."""
 
 from datetime import UTC, date, datetime
 from enum import StrEnum

@@ -1,4 +1,4 @@
-"""The deal CSV of DESIGN.md: its columns and the lists packed inside its cells.
+"""The deal CSV: its columns and the lists packed inside its cells.
 
 Export, import and the demo data all read and write cells through these functions, so that
 export → import → export gives the same rows.

@@ -1,4 +1,4 @@
-"""The controlled vocabularies of DESIGN.md, each with the words people read."""
+"""The controlled vocabularies of deals, parties, hardware and sources, with their labels."""
 
 from enum import StrEnum
 from functools import cache

@@ -1,9 +1,9 @@
 """The deal CSV export, shared by `GET /deals.csv` and `deals export`.
 
 Every deal the filters match (paging is ignored: an export is never one page), in the order of
-the table, with DESIGN.md's columns. Each deal's cells are rendered ahead and stored
-(DealDerived, kept in step by app/derived/refresh.py), so the export is one flat query streamed
-`chunk_size` rows at a time with only the `url` appended (on Postgres through `COPY … TO
+the table, with the documented columns (docs/csv.md). Each deal's cells are rendered ahead and
+stored (DealDerived, kept in step by app/derived/refresh.py), so the export is one flat query
+streamed `chunk_size` rows at a time with only the `url` appended (on Postgres through `COPY … TO
 STDOUT`, or a server-side cursor while some deal has no stored row); memory stays flat however
 many rows. A deal whose cells are not stored yet is rendered on the
 fly from its related rows (`render_cells`: one query per kind of row for a whole chunk, run on
