@@ -25,6 +25,7 @@ from app.domain.vocabulary import UserRole
 from app.exchange.export import write_export_file
 from app.exchange.importer import import_csv, read_text
 from app.filters import DealFilters, FilterError
+from app.filters.options import QueryPairs, filter_options
 from app.queries.deals import resolve_filters
 from app.services.demo import load_demo
 from app.unit_of_work import AppSession, make_sessionmaker
@@ -96,45 +97,22 @@ def demo() -> None:
         console.print("The database already has deals; demo data not loaded.")
 
 
-ListOption = Annotated[list[str] | None, typer.Option(help="Repeat for several (OR).")]
-
-
 @app.command("export")
+@filter_options()
 def export(
+    filters: QueryPairs,
     output: Annotated[
         str, typer.Option("--output", "-o", help="File to write; '-' is standard output.")
     ] = "-",
-    q: Annotated[str, typer.Option("--q", "--search", help="Text search.")] = "",
-    status: ListOption = None,
-    party: ListOption = None,
-    customer: ListOption = None,
-    provider: ListOption = None,
-    hardware: ListOption = None,
-    hardware_type: ListOption = None,
-    vendor: ListOption = None,
-    deal_type: ListOption = None,
-    confidence: ListOption = None,
-    reported_from: Annotated[str, typer.Option(help="e.g. 2025 or 2025-Q3")] = "",
-    reported_to: Annotated[str, typer.Option(help="e.g. 2026-05")] = "",
-    min_value: Annotated[str, typer.Option(help="USD, e.g. 500M")] = "",
-    max_value: Annotated[str, typer.Option(help="USD, e.g. 10B")] = "",
-    sort: Annotated[str, typer.Option(help="reported, value, …; '-value' descends.")] = "-reported",
     bom: Annotated[bool, typer.Option(help="Start with a BOM (for Excel).")] = False,
     base_url: Annotated[str, typer.Option(help="Where the app is served, for the url column.")] = (
         "http://127.0.0.1:8000"
     ),
 ) -> None:
     """Export the deals the filters match as CSV: the same file as /deals.csv."""
-
-    lists = {"status": status, "party": party, "customer": customer, "provider": provider,
-             "hardware": hardware, "hardware_type": hardware_type, "vendor": vendor,
-             "deal_type": deal_type, "confidence": confidence}  # fmt: skip
-    scalars = {"q": q, "reported_from": reported_from, "reported_to": reported_to,
-               "min_value": min_value, "max_value": max_value, "sort": sort}  # fmt: skip
-    pairs = [(k, v) for k, vs in lists.items() for v in vs or []] + list(scalars.items())
     with _session_factory()() as session:
         try:
-            rf = resolve_filters(session, DealFilters.from_query(pairs))
+            rf = resolve_filters(session, DealFilters.from_query(filters))
         except FilterError as exc:
             for message in exc.messages:
                 console.print(f"[red]Error:[/] {message}", highlight=False)

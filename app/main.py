@@ -14,6 +14,7 @@ from app import api
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 from app.derived.cache import FigureCache
+from app.filters import FilterError
 from app.unit_of_work import make_sessionmaker
 from app.web import (
     accounts,
@@ -27,6 +28,7 @@ from app.web import (
     sources,
     timeline,
 )
+from app.web.filtering import filter_error_page
 from app.web.render import is_htmx
 from app.web.security import (
     SecurityHeaders,
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
     app.add_exception_handler(SignInRequired, send_to_sign_in)
+    app.add_exception_handler(FilterError, filter_error_page)
     app.add_middleware(SecurityHeaders)
     # entry before deals and records before directory: /deals/new, /organizations/new and
     # /hardware/new must not be read as an id or a slug.

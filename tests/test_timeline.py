@@ -235,6 +235,19 @@ def test_bad_parameters_are_a_clear_400(demo_client: TestClient, query: str, mes
     assert message in soup(response.text).select_one(".filter-errors").get_text()
 
 
+def test_every_bad_parameter_is_named_at_once_and_the_rest_kept(
+    demo_client: TestClient,
+) -> None:
+    response = demo_client.get("/timeline?status=confirmd&sort=value&group=week&party=meta")
+    assert response.status_code == 400
+    page = soup(response.text)
+    messages = [li.get_text() for li in page.select(".filter-errors li")]
+    assert len(messages) == 3 and "unknown group 'week'" in messages[-1]
+    assert [(i["name"], i["value"]) for i in page.select("input[type=hidden]")] == [
+        ("status", "confirmd"), ("group", "week"), ("party", "meta"),
+    ]  # fmt: skip
+
+
 def test_a_cursor_reads_back_what_it_writes() -> None:
     for text in ("2026-05-21_12", "2026-05_3", "2026-Q2_40", "2026_7"):
         assert str(Cursor.parse(text)) == text

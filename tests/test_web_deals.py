@@ -154,3 +154,20 @@ def test_statements_are_constant_in_rows_and_filters(
     assert counts[0] == counts[1]
     assert counts[2] == counts[0] + 1
     assert counter.count == counts[0] + 2
+
+
+def test_a_bad_value_on_an_organization_page_is_shown_on_that_page(
+    demo_client: TestClient,
+) -> None:
+    response = demo_client.get("/organizations/microsoft?status=nope&sort=title")
+    assert response.status_code == 400
+    page = soup(response.text)
+    assert page.select_one("h1").get_text(strip=True) == "Microsoft"
+    assert page.select_one("#partners-heading") is not None  # the whole page, with its errors
+    assert "unknown status 'nope'" in page.select_one("#deal-results .filter-errors").get_text()
+    fragment = demo_client.get("/hardware/h100?per_page=0", headers={"HX-Request": "true"})
+    assert fragment.status_code == 400 and "<html" not in fragment.text
+    assert "per_page '0' is not allowed" in soup(fragment.text).select_one(".filter-errors").text
+    # An unknown page is a 404 before its filters are read.
+    assert demo_client.get("/organizations/nobody?status=nope").status_code == 404
+    assert demo_client.get("/hardware/h999?sort=nope").status_code == 404

@@ -16,12 +16,14 @@ from app.api.errors import (
     ApiProblem,
     Problem,
     api_problem_handler,
+    bad_filter_problem,
     is_api,
     problem_response,
     problem_responses,
     wrap_handlers,
 )
 from app.api.schemas import MeOut
+from app.filters import FilterError
 from app.web.security import SignInRequired
 
 router = APIRouter(prefix="/api/v1")
@@ -64,4 +66,13 @@ def install(app: FastAPI) -> None:
         return previous_sign_in(request, exc)
 
     app.add_exception_handler(SignInRequired, sign_in_required)
+    previous_filter_error = app.exception_handlers.get(FilterError)
+
+    def filter_error(request: Request, exc: Exception) -> Any:
+        if is_api(request) or previous_filter_error is None:
+            assert isinstance(exc, FilterError)
+            return problem_response(request, bad_filter_problem(exc))
+        return previous_filter_error(request, exc)
+
+    app.add_exception_handler(FilterError, filter_error)
     install_docs(app)

@@ -10,7 +10,6 @@ from starlette.responses import Response
 from app.api import examples
 from app.api.auth import ApiAnalyst
 from app.api.errors import (
-    BAD_FILTER,
     POSSIBLE_DUPLICATE,
     STALE_VERSION,
     VALIDATION,
@@ -26,7 +25,6 @@ from app.api.fields import (
     source_pairs,
     status_pairs,
 )
-from app.api.filter_docs import FILTER_PARAMETERS
 from app.api.schemas import (
     DealDetailOut,
     DealId,
@@ -41,13 +39,14 @@ from app.api.schemas import (
     StatusEventOut,
 )
 from app.derived.cache import FigureCache
-from app.filters import DealFilters, FilterError
+from app.filters.openapi import query_parameters
 from app.models import Deal
-from app.queries.deals import count_deals, get_deal, list_deals, resolve_filters
+from app.queries.deals import count_deals, get_deal, list_deals
 from app.schemas import FormErrors, parse_deal_form, parse_new_deal_form, parse_source
 from app.schemas import parse_status_form as parse_status
 from app.services import deals as service
 from app.unit_of_work import SessionDep
+from app.web.filtering import Filters
 
 router = APIRouter(prefix="/deals", tags=["deals"])
 READ = problem_responses(401, 404, 422)
@@ -77,23 +76,13 @@ def live_deal(session: Session, deal_id: int) -> Deal:
     name="api_deals_index",
     response_model=DealPageOut,
     responses=problem_responses(401, 422),
-    openapi_extra={"parameters": FILTER_PARAMETERS},
+    openapi_extra={"parameters": query_parameters()},
     summary="List deals with the table's filters",
 )
-def deals_index(request: Request, session: SessionDep) -> DealPageOut:
+def deals_index(request: Request, session: SessionDep, rf: Filters) -> DealPageOut:
     """The filters of `/deals` (repeat a parameter for OR), one page at a time; follow `next`
     to walk every match exactly once. A bad value is a 422 naming the parameter."""
-    try:
-        filters = DealFilters.from_query(request.query_params.multi_items())
-        rf = resolve_filters(session, filters)
-    except FilterError as exc:
-        raise ApiProblem(
-            422,
-            "; ".join(exc.messages),
-            type=BAD_FILTER,
-            title="Bad filter values",
-            errors=exc.params or {"__all__": exc.messages},
-        ) from exc
+    filters = rf.filters
     # Exact all the same: cached under the change counter (app/derived/cache.py), so a total
     # is never older than the last change; the table's /deals counts the same filters under
     # its own key.

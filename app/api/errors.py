@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
+from app.filters import FilterError
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 API_PREFIX = "/api/"
 # Problem types: URNs, so they name the kind of problem without pointing at any host.
@@ -89,6 +91,17 @@ def problem_response(
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=dict(headers or {}),
+    )
+
+
+def bad_filter_problem(exc: FilterError) -> Problem:
+    """A bad filter value (GET /api/v1/deals): 422 naming each parameter."""
+    return Problem(
+        type=BAD_FILTER,
+        title="Bad filter values",
+        status=422,
+        detail="; ".join(exc.messages),
+        errors=exc.params or {"__all__": exc.messages},
     )
 
 

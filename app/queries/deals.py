@@ -4,128 +4,68 @@ A page costs a fixed number of statements whatever its length: the count, the ro
 select-in load per kind of related row, and one grouped query per facet.
 """
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from app.derived.search import matching_deal_ids
-from app.domain.vocabulary import Role
-from app.filters import ORGANIZATION_PARAMS, DealFilters, Problems
-from app.models import (
-    Deal,
-    DealHardware,
-    DealParty,
-    DealTypeRow,
-    Hardware,
-    Organization,
-    Source,
-    StatusEvent,
-)
+from app.filters import DealFilters, Problems
+from app.filters.kinds import Condition, Lookup, Records, Slugs
+from app.models import Deal, DealHardware, DealParty, Hardware, Organization, Source, StatusEvent
 
 
 @dataclass(frozen=True)
 class ResolvedFilters:
-    """Filters whose slugs have been checked against the database and turned into records."""
+    """The filters, the records their slugs name (by model), and the database's dialect."""
 
     filters: DealFilters
-    organizations: dict[str, Organization]
-    hardware: dict[str, Hardware]
+    records: dict[Lookup, dict[str, Any]]
     dialect: str
 
-    def organization_ids(self, name: str) -> list[int]:
-        return [self.organizations[slug].id for slug in getattr(self.filters, name)]
+    def records_of(self, name: str) -> Records:
+        flt = self.filters.registry[name]
+        return self.records.get(flt.model, {}) if isinstance(flt, Slugs) else {}
 
-    def hardware_ids(self) -> list[int]:
-        return [self.hardware[slug].id for slug in self.filters.hardware]
+    def condition(self, name: str) -> Condition | None:
+        """The SQL condition of one filter; None when it does not narrow the deals."""
+        flt = self.filters.registry[name]
+        return flt.where(self.filters.value(name), self.records_of(name), self.dialect)
 
 
 def resolve_filters(session: Session, f: DealFilters) -> ResolvedFilters:
-    """Look up every slug the filters name; FilterError for the unknown ones."""
-    org_slugs = {slug for name in ORGANIZATION_PARAMS for slug in getattr(f, name)}
-    organizations: dict[str, Organization] = {}
-    if org_slugs:
-        stmt = select(Organization).where(Organization.slug.in_(org_slugs))
-        organizations = {org.slug: org for org in session.scalars(stmt)}
-    hardware: dict[str, Hardware] = {}
-    if f.hardware:
-        stmt_hw = select(Hardware).where(Hardware.slug.in_(f.hardware))
-        hardware = {hw.slug: hw for hw in session.scalars(stmt_hw)}
+    """Look up every slug the filters name, one statement per kind of record; FilterError
+    naming the unknown ones."""
+    slug_filters = [flt for flt in f.registry if isinstance(flt, Slugs) and f.value(flt.name)]
+    wanted: dict[Lookup, set[str]] = {}
+    for flt in slug_filters:
+        wanted.setdefault(flt.model, set()).update(f.value(flt.name))
+    records: dict[Lookup, dict[str, Any]] = {}
+    for model, slugs in wanted.items():
+        found: Iterable[Organization | Hardware] = session.scalars(
+            select(model).where(model.slug.in_(slugs))
+        )
+        records[model] = {record.slug: record for record in found}
     errors = Problems()
-    for name in ORGANIZATION_PARAMS:
-        for slug in getattr(f, name):
-            if slug not in organizations:
-                errors.add(
-                    name,
-                    f"unknown {'organization' if name != 'vendor' else 'vendor'} '{slug}' in "
-                    f"'{name}' — expected an organization slug such as 'microsoft' "
-                    "(see /organizations)",
-                )
-    for slug in f.hardware:
-        if slug not in hardware:
-            errors.add(
-                "hardware",
-                f"unknown hardware '{slug}' — expected a hardware slug such as 'h100' "
-                "(see /hardware)",
-            )
+    for flt in slug_filters:
+        for slug in f.value(flt.name):
+            if slug not in records[flt.model]:
+                errors.add(flt.name, flt.unknown(slug))
     errors.raise_if_any()
-    dialect = session.get_bind().dialect.name
-    return ResolvedFilters(f, organizations, hardware, dialect)
-
-
-def _deals_with_party(org_ids: list[int], role: str | None = None) -> ColumnElement[bool]:
-    stmt = select(DealParty.deal_id).where(DealParty.organization_id.in_(org_ids))
-    if role:
-        stmt = stmt.where(DealParty.role == role)
-    return Deal.id.in_(stmt)
-
-
-def _deals_with_hardware(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    return Deal.id.in_(
-        select(DealHardware.deal_id)
-        .join(Hardware, Hardware.id == DealHardware.hardware_id)
-        .where(condition)
-    )
+    return ResolvedFilters(f, records, session.get_bind().dialect.name)
 
 
 def deal_conditions(
     rf: ResolvedFilters, *, exclude: str | None = None
 ) -> list[ColumnElement[bool]]:
     """The WHERE conditions of the filters, leaving out one dimension (for its facet)."""
-    f = rf.filters
     conditions: list[ColumnElement[bool]] = [Deal.deleted_at.is_(None)]
-    checks: dict[str, Callable[[], ColumnElement[bool]]] = {
-        "status": lambda: Deal.status.in_(f.status),
-        "confidence": lambda: Deal.confidence.in_(f.confidence),
-        "party": lambda: _deals_with_party(rf.organization_ids("party")),
-        "customer": lambda: _deals_with_party(rf.organization_ids("customer"), Role.CUSTOMER),
-        "provider": lambda: _deals_with_party(rf.organization_ids("provider"), Role.PROVIDER),
-        "hardware": lambda: _deals_with_hardware(Hardware.id.in_(rf.hardware_ids())),
-        "hardware_type": lambda: _deals_with_hardware(Hardware.type.in_(f.hardware_type)),
-        "vendor": lambda: _deals_with_hardware(
-            Hardware.vendor_id.in_(rf.organization_ids("vendor"))
-        ),
-        "deal_type": lambda: Deal.id.in_(
-            select(DealTypeRow.deal_id).where(DealTypeRow.type.in_(f.deal_type))
-        ),
-    }
-    for name, condition in checks.items():
-        if name != exclude and getattr(f, name):
-            conditions.append(condition())
-    if f.reported_from is not None:
-        conditions.append(Deal.first_reported_on >= f.reported_from.start)
-    if f.reported_to is not None:
-        conditions.append(Deal.first_reported_on < f.reported_to.next_start)
-    if f.min_value is not None:
-        conditions.append(Deal.value_usd >= f.min_value)
-    if f.max_value is not None:
-        conditions.append(Deal.value_usd <= f.max_value)
-    if f.q:
-        text_match = matching_deal_ids(rf.dialect, f.q)
-        if text_match is not None:
-            conditions.append(text_match)
+    for flt in rf.filters.registry:
+        condition = None if flt.name == exclude else rf.condition(flt.name)
+        if condition is not None:
+            conditions.append(condition)
     return conditions
 
 
@@ -133,28 +73,9 @@ def filter_deals(stmt: Select[Deal], rf: ResolvedFilters) -> Select[Deal]:
     return stmt.where(*deal_conditions(rf))
 
 
-_SORT_COLUMNS = {
-    "reported": Deal.first_reported_on,
-    "value": Deal.value_usd,
-    "capacity": Deal.capacity_mw,
-    "updated": Deal.updated_at,
-    "title": func.lower(Deal.title),
-}
-
-
-_NULLABLE_SORTS = {"value", "capacity"}
-
-
 def sort_deals(stmt: Select[Deal], f: DealFilters) -> Select[Deal]:
-    """Order by the chosen column, empty values last, then by id: a stable, total order.
-
-    NULLS LAST is said only for columns that can be empty: on the others it would stop
-    Postgres from reading an index backwards (which gives NULLS FIRST) for a descending sort.
-    """
-    column = _SORT_COLUMNS[f.sort_key]
-    ordered = column.desc() if f.sort_descending else column.asc()
-    if f.sort_key in _NULLABLE_SORTS:
-        ordered = ordered.nulls_last()
+    """Order by the chosen column, empty values last, then by id: a stable, total order."""
+    ordered = f.registry.sort.order_by(f.sort)
     return stmt.order_by(ordered, Deal.id.desc() if f.sort_descending else Deal.id.asc())
 
 

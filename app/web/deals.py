@@ -1,56 +1,31 @@
 """The deals table (filters, facets, sort, pages) and the deal page."""
 
-from fastapi import APIRouter, HTTPException, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
 from app.domain.vocabulary import UserRole
-from app.filters import DealFilters, FilterError
 from app.queries.audit import deal_history
-from app.queries.deals import (
-    ResolvedFilters,
-    count_deals,
-    get_deal,
-    list_deals,
-    resolve_filters,
-)
+from app.queries.deals import count_deals, get_deal, list_deals
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import TrackRecord, track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.unit_of_work import SessionDep
+from app.web.filtering import ErrorPage, Filters
 from app.web.forms import redirect_after_post
 from app.web.render import figures_within, render
 from app.web.security import Admin, Analyst, CurrentUser
-from app.web.tables import TableView
+from app.web.tables import TABLE_FORM, TableView
 
 router = APIRouter()
 
 
-def read_filters(request: Request, session: Session, **preset: tuple[str, ...]) -> ResolvedFilters:
-    """The request's filters, checked and resolved; FilterError if any value is bad."""
-    filters = DealFilters.from_query(request.query_params.multi_items())
-    return resolve_filters(session, filters.with_preset(**preset) if preset else filters)
-
-
-def filter_error_page(
-    request: Request, template: str, exc: FilterError, context: dict[str, object]
-) -> Response:
-    """400 with the page, the typed values and what was expected; never a 500."""
-    return render(
-        request,
-        template,
-        {**context, "errors": exc.messages, "raw": request.query_params},
-        block="deal_results",
-        status_code=400,
-    )
-
-
-@router.get("/deals", name="deals_index")
-def deals_index(request: Request, session: SessionDep) -> Response:
-    try:
-        rf = read_filters(request, session)
-    except FilterError as exc:
-        return filter_error_page(request, "deals/index.html", exc, {})
+@router.get(
+    "/deals",
+    name="deals_index",
+    dependencies=[Depends(ErrorPage("deals/index.html", "deal_results", {"form": TABLE_FORM}))],
+)
+def deals_index(request: Request, session: SessionDep, rf: Filters) -> Response:
+    """The table; a bad filter value is a 400 with this page (app/web/filtering.py)."""
     view = TableView(rf.filters, request.url.path)
     key = ("table", rf.filters.query_string(paging=False))
 
@@ -65,6 +40,7 @@ def deals_index(request: Request, session: SessionDep) -> Response:
         "deals/index.html",
         {
             "view": view,
+            "form": TABLE_FORM,
             "filters": rf.filters,
             "deal_page": list_deals(session, rf, total=total, count=False),
             "facets": None if counts is None else deal_facets(session, rf, view.url, counts),

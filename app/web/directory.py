@@ -1,10 +1,12 @@
 """Organizations and hardware: directories, and one page each with its deals table."""
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
-from app.filters import DealFilters, FilterError
-from app.queries.deals import list_deals, resolve_filters
+from app.filters import DealFilters
+from app.queries.deals import ResolvedFilters, list_deals, resolve_filters
 from app.queries.directory import (
     get_hardware,
     get_organization,
@@ -14,7 +16,7 @@ from app.queries.directory import (
 )
 from app.queries.timeline import list_timeline
 from app.unit_of_work import SessionDep
-from app.web.deals import filter_error_page, read_filters
+from app.web.filtering import ErrorPage, FilterQuery
 from app.web.render import is_htmx, render
 from app.web.tables import TableView
 
@@ -27,9 +29,9 @@ def organizations_index(request: Request, session: SessionDep) -> Response:
     return render(request, "organizations/index.html", {"rows": list_organizations(session)})
 
 
-@router.get("/organizations/{slug}", name="organization_detail")
-def organization_detail(request: Request, session: SessionDep, slug: str) -> Response:
-    """The organization and its deals (the table with `party` preset); 404 if unknown."""
+def organization_page(request: Request, session: SessionDep, slug: str) -> dict[str, object]:
+    """What an organization's page shows besides its deals table; 404 if unknown. A bad
+    filter value is shown on this page."""
     organization = get_organization(session, slug)
     if organization is None:
         raise HTTPException(404, f"There is no organization '{slug}'.")
@@ -38,11 +40,22 @@ def organization_detail(request: Request, session: SessionDep, slug: str) -> Res
         own = resolve_filters(session, DealFilters(party=(slug,)))
         context["partners"] = organization_partners(session, organization.id)
         context["recent"] = list_timeline(session, own, per_page=RECENT_EVENTS).events
-    try:
-        rf = read_filters(request, session, party=(slug,))
-    except FilterError as exc:
-        return filter_error_page(request, "organizations/detail.html", exc, context)
-    view = TableView(rf.filters, request.url.path, {"party": (slug,)})
+    ErrorPage("organizations/detail.html", "deal_results", context).name_for(request)
+    return context
+
+
+PartyFilters = Annotated[ResolvedFilters, Depends(FilterQuery(preset={"party": "slug"}))]
+
+
+@router.get("/organizations/{slug}", name="organization_detail")
+def organization_detail(
+    request: Request,
+    session: SessionDep,
+    context: Annotated[dict[str, object], Depends(organization_page)],
+    rf: PartyFilters,
+) -> Response:
+    """The organization and its deals (the table with `party` preset)."""
+    view = TableView(rf.filters, request.url.path, {"party": rf.filters.party})
     return render(
         request,
         "organizations/detail.html",
@@ -56,18 +69,29 @@ def hardware_index(request: Request, session: SessionDep) -> Response:
     return render(request, "hardware/index.html", {"rows": list_hardware(session)})
 
 
-@router.get("/hardware/{slug}", name="hardware_detail")
-def hardware_detail(request: Request, session: SessionDep, slug: str) -> Response:
-    """The hardware model and its deals (the table with `hardware` preset); 404 if unknown."""
+def hardware_page(request: Request, session: SessionDep, slug: str) -> dict[str, object]:
+    """The hardware model its page shows; 404 if unknown. A bad filter value is shown on this
+    page."""
     hardware = get_hardware(session, slug)
     if hardware is None:
         raise HTTPException(404, f"There is no hardware model '{slug}'.")
     context: dict[str, object] = {"hardware": hardware}
-    try:
-        rf = read_filters(request, session, hardware=(slug,))
-    except FilterError as exc:
-        return filter_error_page(request, "hardware/detail.html", exc, context)
-    view = TableView(rf.filters, request.url.path, {"hardware": (slug,)})
+    ErrorPage("hardware/detail.html", "deal_results", context).name_for(request)
+    return context
+
+
+ModelFilters = Annotated[ResolvedFilters, Depends(FilterQuery(preset={"hardware": "slug"}))]
+
+
+@router.get("/hardware/{slug}", name="hardware_detail")
+def hardware_detail(
+    request: Request,
+    session: SessionDep,
+    context: Annotated[dict[str, object], Depends(hardware_page)],
+    rf: ModelFilters,
+) -> Response:
+    """The hardware model and its deals (the table with `hardware` preset)."""
+    view = TableView(rf.filters, request.url.path, {"hardware": rf.filters.hardware})
     return render(
         request,
         "hardware/detail.html",

@@ -1,30 +1,26 @@
 """Data out: `/deals.csv` (every matching deal, streamed) and `/feed.atom` (status events).
 
-Both read the filters of `/deals` through the one parser; a bad value is a plain-text 400
-naming it. `page` and `per_page` are checked but ignored: an export holds every matching deal,
-and the feed its latest 50 status events. The feed also ignores `sort` (always newest first).
+Both read the filters of `/deals` through the one dependency; a bad value is a plain-text 400
+naming it (app/web/filtering.py). `page` and `per_page` are checked but ignored: an export
+holds every matching deal, and the feed its latest 50 status events. The feed also ignores
+`sort` (always newest first).
 """
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response, StreamingResponse
 
 from app.exchange.export import export_csv, export_filename
 from app.exchange.feed import build_feed, feed_events, feed_title
-from app.filters import DealFilters, FilterError
-from app.queries.deals import resolve_filters
+from app.filters import FilterError
+from app.queries.deals import ResolvedFilters
 from app.unit_of_work import SessionDep
-from app.web.deals import read_filters
+from app.web.filtering import FilterQuery, Filters
 
 router = APIRouter()
-
-
-def _bad_filters(exc: FilterError) -> Response:
-    return PlainTextResponse(
-        "Bad filter values:\n" + "\n".join(f"- {message}" for message in exc.messages) + "\n",
-        status_code=400,
-    )
+CsvFilters = Annotated[ResolvedFilters, Depends(FilterQuery(own=("bom",)))]
 
 
 def deal_url_prefix(request: Request) -> str:
@@ -33,17 +29,11 @@ def deal_url_prefix(request: Request) -> str:
 
 
 @router.get("/deals.csv", name="deals_csv")
-def deals_csv(request: Request, session: SessionDep) -> Response:
+def deals_csv(request: Request, session: SessionDep, rf: CsvFilters) -> Response:
     """Every deal the filters match, in their sort, as CSV; `bom=1` adds a BOM for Excel."""
-    params = request.query_params.multi_items()
-    bom_values = {value for name, value in params if name == "bom"}
-    try:
-        if bad := sorted(bom_values - {"", "0", "1"}):
-            raise FilterError([f"bom '{bad[0]}' is not allowed — expected 1 (add a BOM) or 0"])
-        filters = DealFilters.from_query((k, v) for k, v in params if k != "bom")
-        rf = resolve_filters(session, filters)
-    except FilterError as exc:
-        return _bad_filters(exc)
+    bom_values = set(request.query_params.getlist("bom"))
+    if bad := sorted(bom_values - {"", "0", "1"}):
+        raise FilterError([f"bom '{bad[0]}' is not allowed — expected 1 (add a BOM) or 0"])
     filename = export_filename(rf.filters, datetime.now(UTC).date())
     # The request's session stays open until the response has been sent (FastAPI closes
     # `yield` dependencies after the body), so the generator may read from it while streaming.
@@ -55,12 +45,8 @@ def deals_csv(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/feed.atom", name="feed_atom")
-def feed_atom(request: Request, session: SessionDep) -> Response:
+def feed_atom(request: Request, session: SessionDep, rf: Filters) -> Response:
     """The latest status events of the deals the filters match, newest first, as Atom."""
-    try:
-        rf = read_filters(request, session)
-    except FilterError as exc:
-        return _bad_filters(exc)
     query = rf.filters.query_string(paging=False)
     html_url = str(request.url_for("deals_index")) + (f"?{query}" if query else "")
     body = build_feed(

@@ -4,6 +4,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from app.filters import DealFilters
+from app.filters.form import FilterForm
+
+TABLE_FORM = FilterForm()  # the table takes every filter, and shows sort and rows per page
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,6 @@ class TableView:
 
     @property
     def hidden_filters(self) -> list[tuple[str, str]]:
-        """The list filters a form must carry along (the visible inputs carry the rest)."""
-        visible = {"q", "reported_from", "reported_to", "min_value", "max_value", "sort"}
-        return [
-            (k, v)
-            for k, v in self.filters.pairs(paging=False)
-            if k not in visible and v not in self.preset.get(k, ())
-        ]
+        """The filters the form must carry along (its visible inputs carry the rest)."""
+        pairs = TABLE_FORM.carried(self.filters.pairs(paging=False))
+        return [(k, v) for k, v in pairs if v not in self.preset.get(k, ())]

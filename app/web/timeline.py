@@ -7,20 +7,21 @@ It takes the same filters as /deals, plus its own parameters: `view` (events or 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from app.domain.dates import Precision
-from app.filters import DealFilters, FilterError
-from app.queries.deals import ResolvedFilters, resolve_filters
+from app.filters import DealFilters
+from app.filters.form import FilterForm
+from app.queries.deals import ResolvedFilters
 from app.queries.facets import deal_facets, facet_counts, filter_chips
 from app.queries.lifecycles import list_lifecycles
 from app.queries.timeline import Cursor, count_timeline, list_timeline, period_of
 from app.unit_of_work import SessionDep
+from app.web.filtering import ErrorPage, FilterQuery
 from app.web.lanes import LaneChart
 from app.web.render import figures_within, is_htmx, render
 
@@ -32,12 +33,15 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "group": ("month", "quarter", "year"),
     "lanes": ("deal", "organization"),
 }
+OWN_PARAMS = (*CHOICES, "before")
 # Table parameters that mean nothing here: refused by name rather than silently ignored.
 NOT_ON_TIMELINE = {
     "sort": "'sort' does not apply to the timeline — it is always newest first",
     "page": "'page' does not apply to the timeline — it pages with “Load earlier” (before=…)",
     "per_page": "'per_page' does not apply to the timeline — it shows 50 events at a time",
 }
+# The cursor is left behind when the filters change: they start again at the newest events.
+TIMELINE_FORM = FilterForm(refused=frozenset(NOT_ON_TIMELINE), dropped=frozenset({"before"}))
 
 
 @dataclass(frozen=True)
@@ -84,65 +88,56 @@ class TimelineView:
     @property
     def hidden_filters(self) -> list[tuple[str, str]]:
         """What the filter form carries besides its visible inputs."""
-        visible = {"q", "reported_from", "reported_to", "min_value", "max_value"}
-        pairs = [(k, v) for k, v in self.filters.pairs(paging=False) if k not in visible]
-        return pairs + self.own_pairs()
+        return TIMELINE_FORM.carried(self.filters.pairs(paging=False)) + self.own_pairs()
 
 
-def split_query(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], DealFilters]:
-    """The timeline's own parameters and the deal filters; FilterError naming every problem."""
+def read_options(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """The timeline's own parameters, and a message for each problem with them."""
     own: dict[str, str] = {}
-    rest: list[tuple[str, str]] = []
     errors: list[str] = []
     for name, raw_value in pairs:
         value = raw_value.strip()
-        if name in CHOICES or name == "before":
-            if value and name in own and own[name] != value:
+        if name in OWN_PARAMS and value:
+            if name in own and own[name] != value:
                 errors.append(f"'{name}' was given twice ('{own[name]}', '{value}')")
-            elif value:
+            else:
                 own[name] = value
-        elif name in NOT_ON_TIMELINE:
-            if value:
-                errors.append(NOT_ON_TIMELINE[name])
-        else:
-            rest.append((name, raw_value))
     for name, allowed in CHOICES.items():
         if name in own and own[name] not in allowed:
             errors.append(f"unknown {name} '{own[name]}' — expected one of {', '.join(allowed)}")
     if "before" in own and own.get("view") == "lanes":
         errors.append("'before' pages the events view only; the lanes view is one page")
-    try:
-        filters = DealFilters.from_query(rest)
-    except FilterError as exc:
-        errors = exc.messages + errors
-    if errors:
-        raise FilterError(errors)
-    return own, filters
+    return own, errors
 
 
-def read_view(request: Request, session: Session) -> tuple[TimelineView, ResolvedFilters]:
-    """The request's view and resolved filters; FilterError if any value is bad."""
-    own, filters = split_query(request.query_params.multi_items())
+def read_view(request: Request, rf: ResolvedFilters) -> TimelineView:
+    """The request's view of these filters (its options were checked with them)."""
+    own, _ = read_options(request.query_params.multi_items())
     before = Cursor.parse(own["before"]) if "before" in own else None
-    rf = resolve_filters(session, filters)
     options = {name: own[name] for name in CHOICES if name in own}
-    return TimelineView(rf.filters, request.url.path, before=before, **options), rf
+    return TimelineView(rf.filters, request.url.path, before=before, **options)
 
 
-@router.get("/timeline", name="timeline")
-def timeline(request: Request, session: SessionDep) -> Response:
-    """The events (or lanes) of the filtered deals; 400 naming each bad parameter."""
-    try:
-        view, rf = read_view(request, session)
-    except FilterError as exc:
-        return render(
-            request,
-            "timeline/index.html",
-            {"errors": exc.messages, "raw": request.query_params, "view": None},
-            block="timeline_results",
-            status_code=400,
+TimelineFilters = Annotated[
+    ResolvedFilters,
+    Depends(
+        FilterQuery(
+            own=OWN_PARAMS,
+            check_own=lambda pairs: read_options(pairs)[1],
+            refused=NOT_ON_TIMELINE,
         )
-    context: dict[str, Any] = {"view": view, "raw": request.query_params}
+    ),
+]
+ERROR_PAGE = ErrorPage(
+    "timeline/index.html", "timeline_results", {"view": None, "form": TIMELINE_FORM}
+)
+
+
+@router.get("/timeline", name="timeline", dependencies=[Depends(ERROR_PAGE)])
+def timeline(request: Request, session: SessionDep, rf: TimelineFilters) -> Response:
+    """The events (or lanes) of the filtered deals; 400 naming each bad parameter."""
+    view = read_view(request, rf)
+    context: dict[str, Any] = {"view": view, "form": TIMELINE_FORM, "raw": request.query_params}
     query = rf.filters.query_string(paging=False)
     if view.view == "events":
         page = list_timeline(session, rf, before=view.before, grouping=view.grouping)
