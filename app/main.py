@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from app import api
+from app.api import create_api_app
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 from app.derived.cache import FigureCache
@@ -48,13 +48,6 @@ def send_to_sign_in(request: Request, exc: Exception) -> Response:
     url = f"{request.app.url_path_for('login_form')}?{urlencode({'next': target})}"
     if is_htmx(request):
         return Response(status_code=401, headers={"HX-Redirect": url})
-    if request.url.path.startswith("/api/"):
-        return Response(
-            '{"title": "Sign-in required", "status": 401}',
-            status_code=401,
-            media_type="application/problem+json",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
     return RedirectResponse(url, status_code=303)
 
 
@@ -85,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.figure_cache_entries, settings.figure_time_limit_ms / 1000
     )
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    # The JSON API is an app of its own (app/api). Mounted without a name, so `url_for` finds
+    # the names of either app from both: API answers link to pages, pages to the API.
+    api = create_api_app(settings, app.state.sessionmaker, app.state.figures)
+    app.mount("/api", api)
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
     app.add_exception_handler(SignInRequired, send_to_sign_in)
     app.add_exception_handler(FilterError, filter_error_page)
@@ -103,6 +100,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeline,
         imports,
     ):
-        app.include_router(module.router, include_in_schema=False)  # OpenAPI covers /api only
-    api.install(app)  # after the handlers above: it answers /api/ paths with problem+json
+        app.include_router(module.router, include_in_schema=False)
     return app

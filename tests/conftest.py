@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, StaticPool, event
 from sqlalchemy.orm import Session
+from starlette.routing import Mount
 
 from app import migrate
 from app.accounts.users import create_user
@@ -79,8 +80,16 @@ def _test_app(session: Session, **settings: object) -> FastAPI:
     def _session() -> Iterator[Session]:
         yield session
 
-    app.dependency_overrides[get_session] = _session
+    for each in site_apps(app):
+        each.dependency_overrides[get_session] = _session
     return app
+
+
+def site_apps(app: FastAPI) -> list[FastAPI]:
+    """The site and the apps mounted in it (the JSON API): FastAPI keeps dependency overrides
+    per app."""
+    mounted = [r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, FastAPI)]
+    return [app, *mounted]
 
 
 @pytest.fixture

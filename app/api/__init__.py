@@ -1,32 +1,26 @@
-"""The JSON API under /api/v1, its problem+json errors and its OpenAPI description.
+"""The JSON API: a FastAPI app of its own, which create_app mounts at /api.
 
-`install(app)` is called by create_app after the HTML routers and their error handlers.
+Its own exception handlers answer everything under /api with application/problem+json, its
+own dependencies say who is asking (app/api/auth.py), and its own OpenAPI schema and docs page
+describe it. What it shares with the site (settings, the sessionmaker, the figure cache) is
+handed to `create_api_app`, never read through the site's app.
 """
 
-from typing import Any
-
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import sessionmaker
 
 from app.api import deals, directory
-from app.api.auth import TOKEN_HELP, ApiUser
-from app.api.docs import install_docs
-from app.api.errors import (
-    ApiProblem,
-    Problem,
-    api_problem_handler,
-    bad_filter_problem,
-    is_api,
-    problem_response,
-    problem_responses,
-    wrap_handlers,
-)
+from app.api.auth import API_DEPENDENCIES, ApiUser, credentials_required
+from app.api.docs import DESCRIPTION, install_docs
+from app.api.errors import problem_handlers, problem_responses
 from app.api.schemas import MeOut
-from app.filters import FilterError
+from app.config import Settings
+from app.derived.cache import FigureCache
+from app.unit_of_work import AppSession
 from app.web.security import SignInRequired
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/v1")
 router.include_router(deals.router)
 router.include_router(directory.router)
 
@@ -43,36 +37,35 @@ def api_me(user: ApiUser) -> MeOut:
     return MeOut(id=user.id, email=user.email, role=user.role)
 
 
-def install(app: FastAPI) -> None:
-    """Routes, error handlers limited to /api/ paths, and the docs."""
-    app.include_router(router)
-    http_error, request_invalid = wrap_handlers(
-        app.exception_handlers.get(StarletteHTTPException),
-        app.exception_handlers.get(RequestValidationError),
+def route_name(route: APIRoute) -> str:
+    return route.name
+
+
+def create_api_app(
+    settings: Settings, sessions: sessionmaker[AppSession], figures: FigureCache
+) -> FastAPI:
+    """The API, on the site's settings, database sessions and figure cache.
+
+    It has no lifespan: a mounted app's is never run, and the site's disposes of the engine
+    they share."""
+    api = FastAPI(
+        title="Compute Deal Tracker API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=API_DEPENDENCIES,
+        # Operation ids are the route names (api_deal_create): unique, and the same wherever
+        # the API is mounted.
+        generate_unique_id_function=route_name,
     )
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, request_invalid)
-    app.add_exception_handler(ApiProblem, api_problem_handler)
-    previous_sign_in = app.exception_handlers.get(SignInRequired)
-
-    def sign_in_required(request: Request, exc: Exception) -> Any:
-        if is_api(request) or previous_sign_in is None:
-            problem = Problem(
-                title="Credentials required",
-                status=401,
-                detail=f"This instance is private: reading needs an account. {TOKEN_HELP}",
-            )
-            return problem_response(request, problem, {"WWW-Authenticate": "Bearer"})
-        return previous_sign_in(request, exc)
-
-    app.add_exception_handler(SignInRequired, sign_in_required)
-    previous_filter_error = app.exception_handlers.get(FilterError)
-
-    def filter_error(request: Request, exc: Exception) -> Any:
-        if is_api(request) or previous_filter_error is None:
-            assert isinstance(exc, FilterError)
-            return problem_response(request, bad_filter_problem(exc))
-        return previous_filter_error(request, exc)
-
-    app.add_exception_handler(FilterError, filter_error)
-    install_docs(app)
+    api.state.settings = settings
+    api.state.sessionmaker = sessions
+    api.state.figures = figures
+    for exception, handler in problem_handlers().items():
+        api.add_exception_handler(exception, handler)
+    api.add_exception_handler(SignInRequired, credentials_required)
+    api.include_router(router)
+    install_docs(api)
+    return api

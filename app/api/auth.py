@@ -1,19 +1,29 @@
-"""Who may write through the API: an analyst (or admin) holding an API token.
+"""Who may use the API: the API app's dependencies, and who may write (an analyst's token).
 
 Reads follow the site's read setting (app/web/security.py enforce_read_access). A cookie
 session is not enough for an API write: scripts use tokens, and cookie-authenticated writes
-would need CSRF protection the API does not offer.
+would need CSRF protection the API does not offer. So the API's own dependencies are the
+site's `load_user` and `enforce_read_access` with `writes_need_token` in place of the CSRF
+check, and a private instance answers anonymous reads with a 401 problem, not a redirect.
 """
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
 
-from app.api.errors import TOKEN_REQUIRED, ApiProblem
+from app.api.errors import TOKEN_REQUIRED, ApiProblem, Problem, problem_response
 from app.domain.vocabulary import UserRole
 from app.models import User
-from app.web.security import ROLE_RANK, CurrentUser
+from app.web.security import (
+    ROLE_RANK,
+    UNSAFE_METHODS,
+    CurrentUser,
+    enforce_read_access,
+    load_user,
+)
 
 # Documents the scheme in OpenAPI; the token itself is checked by load_user for every request.
 bearer = HTTPBearer(
@@ -33,6 +43,32 @@ def token_required(what: str) -> ApiProblem:
         title="API token required",
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+def writes_need_token(request: Request, user: CurrentUser) -> None:
+    """401 for a write without an API token: a browser's cookie never authorises one. (It takes
+    the user so that load_user, which notes a token, has run.)"""
+    if request.method in UNSAFE_METHODS and not getattr(request.state, "token_auth", False):
+        raise token_required("Writes through the API")
+
+
+# Every API request, in this order: who is asking, writes need a token, private reading.
+API_DEPENDENCIES: list[DependsParam] = [
+    Depends(load_user),
+    Depends(writes_need_token),
+    Depends(enforce_read_access),
+]
+
+
+def credentials_required(request: Request, exc: Exception) -> Response:
+    """A private instance's anonymous read: 401 saying how to get a token (the site's pages
+    send a browser to /login instead)."""
+    problem = Problem(
+        title="Credentials required",
+        status=401,
+        detail=f"This instance is private: reading needs an account. {TOKEN_HELP}",
+    )
+    return problem_response(request, problem, {"WWW-Authenticate": "Bearer"})
 
 
 def api_analyst(

@@ -1,4 +1,4 @@
-"""The OpenAPI schema at /api/openapi.json and Swagger UI at /api/docs, served from /static.
+"""The API app's OpenAPI schema (/api/openapi.json) and Swagger UI (/api/docs), from /static.
 
 The page loads no script from elsewhere and runs none inline (the site's CSP): Swagger UI is
 vendored with its version in the file name, and static/api-docs.js starts it.
@@ -28,13 +28,10 @@ Read and record AI compute deals: the same data, filters and rules as the site.
 """
 
 
-def build_schema(app: FastAPI) -> dict[str, Any]:
+def build_schema(api: FastAPI) -> dict[str, Any]:
     """The API routes' schema, with every error response typed application/problem+json."""
     schema = get_openapi(
-        title=f"{app.title} API",
-        version="1",
-        description=DESCRIPTION,
-        routes=app.routes,
+        title=api.title, version=api.version, description=api.description, routes=api.routes
     )
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
@@ -45,23 +42,26 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def install_docs(app: FastAPI) -> None:
+def install_docs(api: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = build_schema(app)
-        return app.openapi_schema
+        if api.openapi_schema is None:
+            api.openapi_schema = build_schema(api)
+        return api.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    api.openapi = openapi  # type: ignore[method-assign]
 
     # Plain routes, outside the API's own dependencies: the description of the API is public
     # even where reading the data is not.
     async def openapi_json(request: Request) -> Response:
-        return JSONResponse(app.openapi())
+        # The paths are the API app's own (/v1/…); `servers` is where it is mounted, behind
+        # the site's root_path if any (/api, or /prefix/api), for Swagger UI and clients.
+        server = {"url": request.scope.get("root_path") or "/"}
+        return JSONResponse({**api.openapi(), "servers": [server]})
 
     async def docs_page(request: Request) -> Response:
         return templates.TemplateResponse(
             request, "api/docs.html", {"swagger_ui_version": SWAGGER_UI_VERSION}
         )
 
-    app.add_route("/api/openapi.json", openapi_json, include_in_schema=False, name="api_openapi")
-    app.add_route("/api/docs", docs_page, include_in_schema=False, name="api_docs")
+    api.add_route("/openapi.json", openapi_json, include_in_schema=False, name="api_openapi")
+    api.add_route("/docs", docs_page, include_in_schema=False, name="api_docs")

@@ -1,7 +1,7 @@
-"""Every API error as `application/problem+json` (RFC 9457), HTML pages untouched.
+"""Every API error as `application/problem+json` (RFC 9457).
 
-The handlers below answer for paths under /api/ only and hand anything else to the handler
-the app had before (the HTML error pages, the redirect to /login).
+The handlers are the API app's own (app/api/__init__.py), so they answer everything under /api
+and nothing else: the site's HTML error pages need no knowledge of them.
 """
 
 from collections.abc import Callable, Mapping
@@ -9,22 +9,23 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from app.filters import FilterError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-API_PREFIX = "/api/"
 # Problem types: URNs, so they name the kind of problem without pointing at any host.
 VALIDATION = "urn:compute-deal-tracker:problem:validation"
 BAD_FILTER = "urn:compute-deal-tracker:problem:bad-filter"
 STALE_VERSION = "urn:compute-deal-tracker:problem:stale-version"
 POSSIBLE_DUPLICATE = "urn:compute-deal-tracker:problem:possible-duplicate"
 TOKEN_REQUIRED = "urn:compute-deal-tracker:problem:token-required"
+# The methods an Allow header may name besides OPTIONS (which every API path answers).
+ASKED_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 class DuplicateRef(BaseModel):
@@ -105,10 +106,6 @@ def bad_filter_problem(exc: FilterError) -> Problem:
     )
 
 
-def is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX)
-
-
 def api_problem_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiProblem)
     return problem_response(request, exc.problem, exc.headers)
@@ -130,57 +127,86 @@ def validation_errors(exc: RequestValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def wrap_handlers(
-    previous_http: Callable[[Request, Exception], Any] | None,
-    previous_validation: Callable[[Request, Exception], Any] | None,
-) -> tuple[Callable[[Request, Exception], Any], Callable[[Request, Exception], Any]]:
-    """Handlers for HTTP errors and request-validation errors: problems under /api/, else the
-    previous behaviour."""
-
-    async def http_error(request: Request, exc: Exception) -> Any:
-        if is_api(request) and isinstance(exc, StarletteHTTPException):
-            problem = Problem(
-                title=HTTPStatus(exc.status_code).phrase,
-                status=exc.status_code,
-                detail=_http_detail(request, exc),
-            )
-            return problem_response(request, problem, exc.headers)
-        assert previous_http is not None
-        return await _maybe_await(previous_http(request, exc))
-
-    async def request_invalid(request: Request, exc: Exception) -> Any:
-        if is_api(request) and isinstance(exc, RequestValidationError):
-            errors = validation_errors(exc)
-            problem = Problem(
-                type=VALIDATION,
-                title="Invalid request",
-                status=422,
-                detail="Some values are missing or of the wrong kind: "
-                + ", ".join(sorted(errors))
-                + ".",
-                errors=errors,
-            )
-            return problem_response(request, problem)
-        if previous_validation is not None:
-            return await _maybe_await(previous_validation(request, exc))
-        assert isinstance(exc, RequestValidationError)
-        return await request_validation_exception_handler(request, exc)
-
-    return http_error, request_invalid
+def invalid_request_problem(request: Request, exc: Exception) -> Response:
+    """A path, query or body FastAPI could not read: 422 naming each bad field."""
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc)
+    problem = Problem(
+        type=VALIDATION,
+        title="Invalid request",
+        status=422,
+        detail="Some values are missing or of the wrong kind: " + ", ".join(sorted(errors)) + ".",
+        errors=errors,
+    )
+    return problem_response(request, problem)
 
 
-def _http_detail(request: Request, exc: StarletteHTTPException) -> str:
-    if exc.status_code == 404 and exc.detail == HTTPStatus(404).phrase:
-        return f"There is nothing at {request.url.path}; see /api/docs for the API's paths."
+def http_problem(request: Request, exc: Exception) -> Response:
+    """Starlette's errors (no such path, a wrong method, a refused token) as problems."""
+    assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
-        return f"{request.method} is not allowed on {request.url.path}; see /api/docs."
-    return str(exc.detail)
+        return wrong_method(request)
+    detail = str(exc.detail)
+    if exc.status_code == 404 and exc.detail == HTTPStatus(404).phrase:
+        docs = request.url_for("api_docs").path
+        detail = f"There is nothing at {request.url.path}; see {docs} for the API's paths."
+    problem = Problem(
+        title=HTTPStatus(exc.status_code).phrase, status=exc.status_code, detail=detail
+    )
+    return problem_response(request, problem, exc.headers)
 
 
-async def _maybe_await(value: Any) -> Any:
-    if hasattr(value, "__await__"):
-        return await value
-    return value
+def wrong_method(request: Request) -> Response:
+    """OPTIONS: 204 naming the methods of the path; any other method the path lacks: 405 naming
+    them. Starlette's own 405 names the methods of the first route at the path only."""
+    allow = ", ".join(allowed_methods(request))
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": allow})
+    problem = Problem(
+        title=HTTPStatus(405).phrase,
+        status=405,
+        detail=f"{request.method} is not allowed on {request.url.path}, only {allow}; "
+        f"see {request.url_for('api_docs').path}.",
+    )
+    return problem_response(request, problem, {"Allow": allow})
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of this app answers at the request's path, and OPTIONS: each
+    method is put to the routes themselves, so the answer holds however they are grouped."""
+    routes = request.app.router.routes
+    answered = [
+        method
+        for method in ASKED_METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
+    return sorted([*answered, "OPTIONS"])
+
+
+def server_error_problem(request: Request, exc: Exception) -> Response:
+    """An unexpected failure: a problem too (the error itself goes to the log, not the client)."""
+    problem = Problem(
+        title=HTTPStatus(500).phrase,
+        status=500,
+        detail="The server failed to answer this request; the error has been logged.",
+    )
+    return problem_response(request, problem)
+
+
+def filter_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FilterError)
+    return problem_response(request, bad_filter_problem(exc))
+
+
+def problem_handlers() -> dict[type[Exception], Callable[[Request, Exception], Response]]:
+    """The API app's exception handlers (app/api/auth.py adds the one for private reading)."""
+    return {
+        StarletteHTTPException: http_problem,
+        RequestValidationError: invalid_request_problem,
+        ApiProblem: api_problem_handler,
+        FilterError: filter_problem,
+        Exception: server_error_problem,
+    }
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

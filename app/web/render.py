@@ -38,8 +38,15 @@ def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     if path is None:
         if len(_PATHS) >= _PATHS_KEPT:
             _PATHS.clear()
-        path = _PATHS[key] = str(request.app.url_path_for(name, **path_params))
+        path = _PATHS[key] = str(_site_router(request).url_path_for(name, **path_params))
     return str(request.base_url).rstrip("/") + path
+
+
+def _site_router(request: Request) -> Any:
+    """The outermost router, which knows every name of the site and of the apps mounted in it
+    (a template rendered by the API app links to /static and to pages), as Starlette's own
+    `Request.url_for` does."""
+    return request.scope.get("router") or request.app
 
 
 def is_htmx(request: Request) -> bool:
