@@ -38,6 +38,7 @@ class Line:
     explicit: bool  # named in the text (not inferred from a vendor and a chip word)
     family: str | None = None
     chips: int | None = None
+    sentence: int = 0
 
 
 def sentence_hardware(text: str, mentions: list[Mention], directory: Directory) -> list[Line]:

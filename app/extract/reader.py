@@ -138,14 +138,15 @@ def _parties(reading: Reading, draft: Draft) -> None:
         entry = roles.setdefault(finding.org.name, (finding.org, []))
         if finding.role not in entry[1]:
             entry[1].append(finding.role)
+    mentioned = [m.org for ms in reading.mentions for m in ms if m.kind == "org" and m.org]
     if len(roles) < 2:
-        for ms in reading.mentions:
-            for m in ms:
-                if m.kind == "org" and m.org and m.org.name in reading.main:
-                    roles.setdefault(m.org.name, (m.org, []))
+        for org in mentioned:
+            if org.name in reading.main:
+                roles.setdefault(org.name, (org, []))
+    order = [org.name for org in mentioned]
     draft.parties = [
         DraftParty(organization=org.name, slug=org.slug, roles=rs, known=org.id is not None)
-        for org, rs in roles.values()
+        for org, rs in sorted(roles.values(), key=lambda entry: order.index(entry[0].name))
     ]
     if any(f.guess for f in kept) or any(not p.roles for p in draft.parties):
         draft.uncertain.append("parties")
@@ -171,10 +172,13 @@ def _hardware(reading: Reading, directory: Directory, draft: Draft) -> None:
             found = [x for x in found if x.vendor in reading.main]
         counts = find_chip_counts(reading.masked[i].text)
         attach_chips(found, counts, reading.mentions[i], reading.masked[i].text)
-        if found and evidence is None:
-            evidence = sentence.text
+        for line in found:
+            line.sentence = i
         lines += found
     merged = merge_lines(lines)
+    shown = merged or [x for x in lines if not x.name]
+    if shown:
+        evidence = reading.sentences[min(x.sentence for x in shown)].text
     draft.hardware = [
         DraftHardware(name=x.name, slug=x.slug, type=x.type, chips=x.chips) for x in merged
     ]
