@@ -15,6 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -32,13 +33,18 @@ from app.extract.reader import read_article
 from app.models import Deal, DealHardware, DealParty, Hardware, Organization
 from app.services.demo import load_demo
 from app.unit_of_work import AppSession
-from bench.extract_score import Tally, load_articles, score
+from bench.extract_score import HELD_OUT, Tally, load_articles, score
 from bench.server import bench_database
 
 T = TypeVar("T")
 console = Console()
-TARGETS = {"parties with roles": 0.9, "hardware": 0.9, "status": 0.8, "stated numbers": 0.9,
-           "original reporters": 0.9}  # fmt: skip
+TARGETS = {
+    "parties with roles": 0.9,
+    "hardware": 0.9,
+    "status": 0.8,
+    "stated numbers": 0.9,
+    "original reporters": 0.9,
+}
 
 
 def timed(fn: Callable[[], T]) -> tuple[T, float]:
@@ -55,21 +61,26 @@ def demo_directory() -> tuple[Session, Directory]:
     return session, load_directory(session)
 
 
-def labelled_set(repeats: int, verbose: bool) -> dict[str, Tally]:
-    """Score every labelled report; time the reading alone and the whole extract (demo data)."""
+def labelled_set(repeats: int, verbose: bool) -> None:
+    """Score every labelled report (the set the rules were written on, the held-out one, and
+    both); time the reading alone and the whole extract, on the demo data."""
     session, directory = demo_directory()
-    tallies: dict[str, Tally] = {}
+    splits: dict[str, dict[str, Tally]] = {"development": {}, "held-out": {}, "all": {}}
     read_ms: list[float] = []
     whole_ms: list[float] = []
-    for article in load_articles():
-        meta = {"publisher": article.publisher, "published_on": article.published_on,
-                "url": article.url}  # fmt: skip
-        draft = read_article(article.text, directory, **meta)  # type: ignore[arg-type]
-        score(article, draft, tallies)
+    articles = [("development", a) for a in load_articles()]
+    articles += [("held-out", a) for a in load_articles(HELD_OUT)]
+    for split, article in articles:
+        draft = read_article(article.text, directory, **article.meta)
+        score(article, draft, splits[split])
+        score(article, draft, splits["all"])
         for _ in range(repeats):
-            read_ms.append(timed(lambda: read_article(article.text, directory, **meta))[1])  # type: ignore[arg-type]  # noqa: B023
-            whole_ms.append(timed(lambda: extract_article(session, article.text, **meta))[1])  # type: ignore[arg-type]  # noqa: B023
-    _print_scores(tallies, len(load_articles()), verbose)
+            read_ms.append(timed(partial(read_article, article.text, directory, **article.meta))[1])
+            whole = partial(extract_article, session, article.text, **article.meta)
+            whole_ms.append(timed(whole)[1])
+    for split, tallies in splits.items():
+        count = sum(1 for s, _ in articles if split in (s, "all"))
+        _print_scores(tallies, f"{split} set, {count} reports", verbose and split != "all")
     console.print(
         f"Time per report: reading {statistics.median(read_ms):.1f} ms median "
         f"(p95 {_p95(read_ms):.1f}); with the directory read and matched on the demo data "
@@ -77,7 +88,6 @@ def labelled_set(repeats: int, verbose: bool) -> dict[str, Tally]:
         f"target ≤ 50 ms median"
     )
     session.close()
-    return tallies
 
 
 def _p95(values: list[float]) -> float:
@@ -85,15 +95,21 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def _print_scores(tallies: dict[str, Tally], articles: int, verbose: bool) -> None:
-    table = Table(title=f"Article reader on {articles} labelled reports")
+def _print_scores(tallies: dict[str, Tally], title: str, verbose: bool) -> None:
+    table = Table(title=f"Article reader: {title}")
     for column in ("field", "precision", "recall", "F1", "target", "found / expected"):
         table.add_column(column, justify="left" if column == "field" else "right")
     for name, tally in tallies.items():
         target = TARGETS.get(name)
         met = "" if target is None else f"{target:.2f} {'✓' if tally.f1 >= target else '✗'}"
-        table.add_row(name, f"{tally.precision:.2f}", f"{tally.recall:.2f}", f"{tally.f1:.2f}",
-                      met, f"{tally.tp}/{tally.found} of {tally.expected}")  # fmt: skip
+        table.add_row(
+            name,
+            f"{tally.precision:.2f}",
+            f"{tally.recall:.2f}",
+            f"{tally.f1:.2f}",
+            met,
+            f"{tally.tp}/{tally.found} of {tally.expected}",
+        )
     console.print(table)
     if verbose:
         for name, tally in tallies.items():
@@ -103,18 +119,28 @@ def _print_scores(tallies: dict[str, Tally], articles: int, verbose: bool) -> No
 
 def report_for(session: Session, deal: Deal) -> str:
     """A short report about a generated deal, in the words real ones use."""
-    names = session.execute(
-        select(Organization.name).join(DealParty, DealParty.organization_id == Organization.id)
-        .where(DealParty.deal_id == deal.id).order_by(DealParty.position)
-    ).scalars().all()  # fmt: skip
+    names = (
+        session.execute(
+            select(Organization.name)
+            .join(DealParty, DealParty.organization_id == Organization.id)
+            .where(DealParty.deal_id == deal.id)
+            .order_by(DealParty.position)
+        )
+        .scalars()
+        .all()
+    )
     chip = session.scalars(
-        select(Hardware.name).join(DealHardware, DealHardware.hardware_id == Hardware.id)
-        .where(DealHardware.deal_id == deal.id).limit(1)
-    ).first()  # fmt: skip
+        select(Hardware.name)
+        .join(DealHardware, DealHardware.hardware_id == Hardware.id)
+        .where(DealHardware.deal_id == deal.id)
+        .limit(1)
+    ).first()
     first, second = list(dict.fromkeys(names))[:2]
     hardware = f" for capacity on {chip} chips" if chip else ""
-    return (f"{first} and {second} are in talks over a compute deal{hardware}, people familiar "
-            f"with the matter said on Tuesday. Neither company commented.")  # fmt: skip
+    return (
+        f"{first} and {second} are in talks over a compute deal{hardware}, people familiar "
+        f"with the matter said on Tuesday. Neither company commented."
+    )
 
 
 def matching(kind: str, size: int, reports: int, keep: bool, work_dir: Path) -> None:
@@ -128,25 +154,25 @@ def matching(kind: str, size: int, reports: int, keep: bool, work_dir: Path) -> 
 def _time_matching(session: Session, kind: str, size: int, reports: int) -> None:
     ids = session.scalars(select(Deal.id).where(Deal.deleted_at.is_(None))).all()
     rng = random.Random(7)
-    directory, load_ms = timed(lambda: load_directory(session))
+    directory, load_ms = timed(partial(load_directory, session))
     match_ms, whole_ms, read_ms, found = [], [], [], 0
     for deal_id in rng.sample(list(ids), reports):
         deal = session.get(Deal, deal_id)
         assert deal is not None
         text = report_for(session, deal)
         published = deal.first_reported.start + timedelta(days=5)
-        draft, ms = timed(lambda: read_article(text, directory, published_on=published))  # noqa: B023
+        draft, ms = timed(partial(read_article, text, directory, published_on=published))
         read_ms.append(ms)
-        matches, ms = timed(lambda: match_deals(session, draft))  # noqa: B023
+        matches, ms = timed(partial(match_deals, session, draft))
         match_ms.append(ms)
         found += any(m.id == deal_id for m in matches)
-        whole_ms.append(timed(lambda: extract_article(session, text, published_on=published))[1])  # noqa: B023
+        whole_ms.append(timed(partial(extract_article, session, text, published_on=published))[1])
+    median = statistics.median
     console.print(
-        f"{kind} at {size:,} deals ({reports} reports): matching {statistics.median(match_ms):.1f} ms "
-        f"median (p95 {_p95(match_ms):.1f}; target ≤ 100 ms); reading "
-        f"{statistics.median(read_ms):.1f} ms; directory read {load_ms:.0f} ms; whole extract "
-        f"{statistics.median(whole_ms):.1f} ms median; the deal written about came back in "
-        f"{found}/{reports}"
+        f"{kind} at {size:,} deals ({reports} reports): matching {median(match_ms):.1f} ms "
+        f"median (p95 {_p95(match_ms):.1f}; target ≤ 100 ms); reading {median(read_ms):.1f} ms; "
+        f"directory read {load_ms:.0f} ms; whole extract {median(whole_ms):.1f} ms median; "
+        f"the deal written about came back in {found}/{reports}"
     )
 
 

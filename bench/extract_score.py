@@ -10,8 +10,8 @@ from typing import Any
 from app.extract.draft import Draft
 
 ARTICLES = Path(__file__).resolve().parent.parent / "tests" / "data" / "articles"
-NUMBERS = (("value_usd", "value_qualifier"), ("capacity_mw", "capacity_qualifier"),
-           ("chips", None))  # fmt: skip
+HELD_OUT = ARTICLES / "held-out"
+NUMBERS = (("value_usd", "value_qualifier"), ("capacity_mw", "capacity_qualifier"), ("chips", None))
 
 
 @dataclass
@@ -22,6 +22,11 @@ class Article:
     published_on: date | None
     url: str | None
     expected: dict[str, Any]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """What an analyst types beside the text."""
+        return {"publisher": self.publisher, "published_on": self.published_on, "url": self.url}
 
 
 def load_articles(folder: Path = ARTICLES) -> list[Article]:
@@ -37,7 +42,7 @@ def load_articles(folder: Path = ARTICLES) -> list[Article]:
                 date.fromisoformat(published) if published else None,
                 label["url"],
                 label["expected"],
-            )  # fmt: skip
+            )
         )
     return articles
 
@@ -102,10 +107,16 @@ def score(article: Article, draft: Draft, tallies: dict[str, Tally]) -> None:
 
     parties = [p.model_dump() for p in draft.parties]
     tally("parties with roles", _pairs(parties), _pairs(want["parties"]))
-    tally("organizations", {p["organization"].lower() for p in parties},
-          {p["organization"].lower() for p in want["parties"]})  # fmt: skip
-    tally("hardware", {h.name.lower() for h in draft.hardware},
-          {h["name"].lower() for h in want["hardware"]})  # fmt: skip
+    tally(
+        "organizations",
+        {p["organization"].lower() for p in parties},
+        {p["organization"].lower() for p in want["parties"]},
+    )
+    tally(
+        "hardware",
+        {h.name.lower() for h in draft.hardware},
+        {h["name"].lower() for h in want["hardware"]},
+    )
     tally("hardware types", set(draft.hardware_types), set(want["hardware_types"]))
     tally("status", {draft.status} - {None}, {want["status"]} - {None})
     for field_, qualifier in NUMBERS:
@@ -115,9 +126,18 @@ def score(article: Article, draft: Draft, tallies: dict[str, Tally]) -> None:
         )
         tally(field_, got, expected)
         tally("stated numbers", {f"{field_}={g}" for g in got}, {f"{field_}={e}" for e in expected})
-    tally("original reporters", {s.publisher.lower() for s in draft.sources if s.tier == "original"},
-          {s["publisher"].lower() for s in want["sources"] if s["tier"] == "original"})  # fmt: skip
-    tally("sources with tiers", {(s.publisher.lower(), s.tier) for s in draft.sources},
-          {(s["publisher"].lower(), s["tier"]) for s in want["sources"]})  # fmt: skip
-    tally("first reported on", {draft.first_reported_on} - {None},
-          {want["first_reported_on"]} - {None})  # fmt: skip
+    tally(
+        "original reporters",
+        {s.publisher.lower() for s in draft.sources if s.tier == "original"},
+        {s["publisher"].lower() for s in want["sources"] if s["tier"] == "original"},
+    )
+    tally(
+        "sources with tiers",
+        {(s.publisher.lower(), s.tier) for s in draft.sources},
+        {(s["publisher"].lower(), s["tier"]) for s in want["sources"]},
+    )
+    tally(
+        "first reported on",
+        {draft.first_reported_on} - {None},
+        {want["first_reported_on"]} - {None},
+    )

@@ -142,6 +142,10 @@ def _model_keys(model: Model) -> list[tuple[str, ...]]:
     if model.slug:
         keys.append(words_of(model.slug))
     if model.generic:
+        qualifier = re.search(r"\((next generations?)\)", model.name)
+        if qualifier:  # "Google TPU (next generation)" is also "next-generation TPU"
+            base = [w for w in words if w != model.vendor.lower()]
+            keys.append((*words_of(qualifier.group(1)), *base))
         if len(words) == 2 and words[0] == model.vendor.lower() and words[1] not in ("gpu", "tpu"):
             keys.append(words[1:])
         return keys

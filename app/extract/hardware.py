@@ -44,9 +44,7 @@ class Line:
 def sentence_hardware(text: str, mentions: list[Mention], directory: Directory) -> list[Line]:
     """The models and kinds of chip one sentence names, in order."""
     lines = [
-        _line(m.model, not m.model.generic or m.model.family_level)
-        for m in mentions
-        if m.kind == "model" and m.model
+        _line(m.model, _names_model(m.model)) for m in mentions if m.kind == "model" and m.model
     ]
     taken = [(m.start, m.end) for m in mentions if m.kind == "model"]
     for found in _NEW_MODEL.finditer(text):
@@ -71,6 +69,12 @@ def sentence_hardware(text: str, mentions: list[Mention], directory: Directory) 
     if _WAFER.search(text):
         lines.append(_kind_only(HardwareType.WAFER_SCALE.value))
     return lines
+
+
+def _names_model(model: Model) -> bool:
+    """A model, a family ("Blackwell") or a generation ("next-generation TPU"): not just the
+    vendor's chips in general."""
+    return not model.generic or model.family_level or "next generation" in model.name.lower()
 
 
 def _new_model(name: str) -> Line:

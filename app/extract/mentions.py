@@ -163,6 +163,7 @@ def find_mentions(sentence: Sentence, directory: Directory) -> list[Mention]:
             i += width
         else:
             i += 1
+    found = _split_vendors(found, directory)
     found = _mark_vendors(sentence.text, tokens, found)
     found += _new_names(sentence.text, tokens, found, directory)
     found += _standins(sentence.text, found)
@@ -187,11 +188,29 @@ def _longest_at(
     return None, 1
 
 
+def _split_vendors(found: list[Mention], directory: Directory) -> list[Mention]:
+    """ "Nvidia Blackwell" names a model and its maker: a vendor mention, then the model."""
+    split: list[Mention] = []
+    for m in found:
+        vendor = m.model.vendor if m.kind == "model" and m.model else ""
+        if vendor and m.text.lower().startswith(vendor.lower() + " "):
+            org = directory.org(tuple(vendor.lower().split()))
+            if org is not None:
+                cut = m.start + len(vendor)
+                split.append(Mention("vendor", m.start, cut, m.text[: len(vendor)], org=org[0]))
+                split.append(
+                    Mention("model", cut + 1, m.end, m.text[len(vendor) + 1 :], model=m.model)
+                )
+                continue
+        split.append(m)
+    return split
+
+
 def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
     last = words[-1]
     if len(last) > 2 and last.endswith("s") and any(c.isdigit() for c in last):
         return (*words[:-1], last[:-1])
-    if last in ("tpus", "lpus", "gpus"):
+    if last in ("tpus", "lpus", "gpus", "cpus"):
         return (*words[:-1], last[:-1])
     return words
 

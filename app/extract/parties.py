@@ -67,6 +67,42 @@ RULES = (
     rule(rf"{A}{G}{_CUSTOMER_VERB}{G}\b(?:from|through|via)\s+(?:the\s+)?{B}", "customer", PS),
     rule(rf"{A}{G}{_CUSTOMER_VERB}{G}\bon\s+{B}", "customer", "provider", cloud_b=True),
     rule(rf"{A}{G}{_CUSTOMER_VERB}\s+(?:of\s+)?{B}'s", "customer", PS),
+    rule(
+        rf"{A}{G}{_CUSTOMER_VERB}[^⟨;]{{0,50}}?\bof\s+{B}'s\s+(?:[\w-]+\s+){{0,3}}?"
+        rf"(?:capacity|compute|computing|cloud|servers|chips|GPUs|TPUs|infrastructure|⟪HW⟫)",
+        "customer",
+        PS,
+    ),
+    rule(rf"{A}{G}{_CUSTOMER_VERB}\s+{B}(?!')", "customer", "provider", cloud_b=True),
+    rule(
+        rf"{A}{G}\b(?:receiv\w+|get|gets|take|takes|took|acquir\w+)\b[^⟨;]{{0,60}}?{B}(?:'s)?\s+"
+        r"(?:stock|shares|equity|stake)",
+        "investor",
+        "investee",
+    ),
+    rule(
+        rf"{A}\s+(?:will\s+|would\s+|has agreed to\s+|agreed to\s+)?(?:take|takes|took|taking)"
+        r"\s+over\s+(?:the|its|that)\s+(?:contract|capacity|commitment|option|deal)",
+        "customer",
+    ),
+    rule(
+        rf"\bwith\s+{B}\s+as\s+(?:the|its|an?)\s+(?:\w+\s+)?(?:offtaker|customer|tenant)",
+        (),
+        "customer",
+    ),
+    rule(
+        rf"{A}\s+and\s+{B}\s+(?:will\s+|to\s+)?(?:form\w*|creat\w+|set\s+up|establish\w*)\s+"
+        r"(?:a|an)\s+[^⟨;]{0,30}?joint venture\s+to\s+build",
+        "developer",
+        "developer",
+    ),
+    rule(
+        rf"{A}\s+and\s+{B}\s+(?:will\s+|to\s+)build\b[^⟨;]{{0,40}}?\b(?:data cent\w+|campus\w*|"
+        r"sites?|facilit\w+|Stargate|cluster|supercomputer)",
+        "developer",
+        "developer",
+    ),
+    rule(rf"{A}{G}\bwith\s+{B}\s+to\s+co-?develop", "designer", "co_developer"),
     rule(rf"{A}{G}{_CUSTOMER_VERB}\s+(?:of\s+)?⟦(?P<b>\d+)⟧'s", "customer", PS),
     rule(rf"{A}{G}{_PROVIDER_VERB}\s+(?:the\s+)?{B}(?!')", PS, "customer"),
     rule(rf"{A}{G}{_PROVIDER_VERB}{G}\b(?:to|for)\s+{B}", PS, "customer"),
@@ -105,7 +141,7 @@ RULES = (
         "provider",
     ),
     rule(rf"{A}{G}\bbuil(?:d|ds|ding|t)\b{G}\bfor\s+{B}", "developer", "customer"),
-    rule(rf"{A}{G}\bbuil(?:d|ds|ding|t)\b{G}\bwith\s+{B}", "customer", "developer"),
+    rule(rf"{A}{G}\bbuil(?:d|ds|ding|t)\b{G}\bwith\s+{B}(?!\s+as\b)", "customer", "developer"),
     rule(rf"{A}\s+(?:will\s+)?build\s+and\s+operate", ("developer", "operator")),
     rule(rf"{A}{G}\blicens\w*\s+{B}'s", "licensee", "licensor"),
     rule(rf"{A}{G}\blicens\w*\b{G}\bto\s+{B}", "licensor", "licensee"),

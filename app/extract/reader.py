@@ -47,6 +47,9 @@ _ROLE_TYPES = (
 )
 
 
+_MONEY_ROLES = frozenset({Role.INVESTOR, Role.INVESTEE, Role.FINANCIER})
+
+
 @dataclass
 class Reading:
     """A report split up and its names found, as every step below reads it."""
@@ -131,7 +134,9 @@ def _parties(reading: Reading, draft: Draft) -> None:
         for f in find_roles(reading.masked)
         if f.org.name in reading.main and reading.about_main(f.sentence)
     ]
-    explicit = {f.org.name for f in findings if not f.guess}
+    # A guessed (compute) role stands only for an organization no sentence gives a role in a
+    # deal of compute, chips or design; an investor may still be guessed the provider.
+    explicit = {f.org.name for f in findings if not f.guess and f.role not in _MONEY_ROLES}
     kept = [f for f in findings if not f.guess or f.org.name not in explicit]
     roles: dict[str, tuple[Org, list[str]]] = {}
     for finding in kept:

@@ -23,7 +23,8 @@ DENIED = _cue(
 )
 CANCELLED = _cue(
     r"\b(?:end(?:s|ed)? (?:the |their )?talks|talks (?:have |had )?(?:ended|collapsed|broke down|"
-    r"fell apart)|called off|scrapped|terminated|cancell?ed|walked away|pulled out of|abandoned)\b"
+    r"fell apart)|called off|scrapped|terminated|cancell?ed|walked away|pulled out of|abandoned|"
+    r"not to exercise|(?:will|did) not exercise|declin\w+ (?:to exercise|an option|the option))\b"
 )
 COMPLETED = _cue(
     r"\b(?:(?:is|are) now operational|fully operational|came online|comes online|"
@@ -50,7 +51,8 @@ RUMOUR = _cue(
 OFFICIAL = _cue(
     r"\b(?:announced|announces|announce|unveil\w*|said in a statement|press release|blog post|"
     r"(?:the )?(?:two )?compan(?:y|ies) said|said on (?:Monday|Tuesday|Wednesday|Thursday|Friday|"
-    r"Saturday|Sunday)|said in statements|disclosed|(?:regulatory )?filing|said)\b"
+    r"Saturday|Sunday)|said in statements|disclosed|(?:regulatory )?filing|said|"
+    r"(?:joint )?statement)\b"
 )
 BOTH_PARTIES = _cue(
     r"\b(?:the (?:two )?companies (?:said|announced)|both companies|said in statements|"
