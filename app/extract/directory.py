@@ -2,11 +2,13 @@
 database, indexed by their words so that a report is read in one pass over its words."""
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.vocabulary import HardwareType
@@ -158,7 +160,47 @@ def _model_keys(model: Model) -> list[tuple[str, ...]]:
     return keys
 
 
+# Built directories by database and fingerprint: building one for thousands of organizations
+# takes tens of milliseconds, checking that it is still current takes one small read.
+_BUILT: OrderedDict[tuple[str, tuple[object, ...]], Directory] = OrderedDict()
+_BUILT_MAX = 8
+_LOCK = threading.Lock()
+
+
+def _fingerprint(session: Session) -> tuple[object, ...]:
+    """What changes whenever a name, alias or model does (an alias edit moves its
+    organization's updated_at on; see app.services.directory)."""
+    row = session.execute(
+        select(
+            select(func.count()).select_from(Organization).scalar_subquery(),
+            select(func.max(Organization.id)).scalar_subquery(),
+            select(func.max(Organization.updated_at)).scalar_subquery(),
+            select(func.count()).select_from(OrganizationAlias).scalar_subquery(),
+            select(func.max(OrganizationAlias.id)).scalar_subquery(),
+            select(func.count()).select_from(Hardware).scalar_subquery(),
+            select(func.max(Hardware.id)).scalar_subquery(),
+            select(func.max(Hardware.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(str(value) for value in row)
+
+
 def load_directory(session: Session) -> Directory:
+    """The database's directory, built again only when a name, alias or model has changed."""
+    key = (str(session.get_bind().engine.url), _fingerprint(session))
+    with _LOCK:
+        if key in _BUILT:
+            _BUILT.move_to_end(key)
+            return _BUILT[key]
+    directory = read_directory(session)
+    with _LOCK:
+        _BUILT[key] = directory
+        while len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+    return directory
+
+
+def read_directory(session: Session) -> Directory:
     """A snapshot of the database's organizations, aliases and hardware (three reads)."""
     aliases: dict[int, list[str]] = {}
     for org_id, alias in session.execute(

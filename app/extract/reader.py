@@ -24,8 +24,8 @@ _DEAL_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NOT_DEAL_VALUE = re.compile(
-    r"\b(?:revenue|backlog|valuation|value\s+(?:the company|⟨\d+⟩|it)\s+at|capital expenditures?|"
-    r"capex|market (?:value|cap\w*)|shares?|stock|sales|profit|income|loss)\b",
+    r"\b(?:revenue|backlog|valuation|value\s+(?:[\w.-]+\s+){1,3}at|capital expenditures?|capex|"
+    r"market (?:value|cap\w*)|shares?|stock|sales|profit|income|loss)\b",
     re.IGNORECASE,
 )
 _HARDWARE_CUE = re.compile(

@@ -8,7 +8,7 @@ from app.domain.vocabulary import Confidence, Status
 
 _NEGATION = re.compile(
     r"\b(?:not|no|neither|nor|never|yet to|without|declined to|did not|has not|have not|"
-    r"hasn't|haven't|didn't|isn't|wasn't)\b[^.;]{0,40}$",
+    r"hasn't|haven't|didn't|isn't|wasn't)\b[^.;,]{0,20}$",
     re.IGNORECASE,
 )
 
@@ -69,17 +69,19 @@ class StatusReading:
     both_parties: bool
 
 
-def _first(pattern: re.Pattern[str], texts: list[str]) -> int | None:
+def _first(pattern: re.Pattern[str], texts: list[str], *, negatable: bool = True) -> int | None:
+    """The first sentence with the cue, unless a negation just before it ("no deal has been
+    signed", "has not confirmed") takes it back."""
     for i, text in enumerate(texts):
         for m in pattern.finditer(text):
-            if not _NEGATION.search(text[: m.start()]):
+            if not (negatable and _NEGATION.search(text[: m.start()])):
                 return i
     return None
 
 
 def read_status(masked: list[str]) -> StatusReading:
     """The status the report supports, from sentences with their names masked (⟨0⟩ …)."""
-    rumour = _first(RUMOUR, masked)
+    rumour = _first(RUMOUR, masked, negatable=False)
     official = _first(OFFICIAL, masked)
     both = _first(BOTH_PARTIES, masked)
     signed = _first(SIGNED, masked)
