@@ -18,6 +18,7 @@ from app.extract.dates import find_dates
 from app.extract.directory import Directory, load_directory
 from app.extract.draft import Draft
 from app.extract.reader import read_article
+from app.extract.text import sentences
 from app.services.demo import load_demo
 from app.unit_of_work import AppSession
 
@@ -275,3 +276,17 @@ def test_first_reported_is_the_credited_report_or_the_publication_date(
     assert undated.first_reported_on == "2026-05-22"
     assert "first_reported_on" in undated.uncertain
     assert PartialDate.parse(undated.first_reported_on).start == PUBLISHED
+
+
+def test_empty_and_noise_only_text_drafts_nothing(directory: Directory) -> None:
+    for text in ("", "   \n\n", "$MSFT\nMSFTUSDT\n422.7\n+0.87%"):
+        draft = read(text, directory)
+        assert (draft.title, draft.parties, draft.hardware, draft.status) == (None, [], [], None)
+        assert (draft.value_usd, draft.sources, draft.evidence) == (None, [], {})
+
+
+def test_text_without_full_stops_is_read_in_bounded_pieces() -> None:
+    text = " ".join(["OpenAI rents chips from Oracle and"] * 400)
+    pieces = sentences(text)
+    assert len(pieces) > 1 and all(len(s.text) <= 600 for s in pieces)
+    assert " ".join(s.text for s in pieces) == text

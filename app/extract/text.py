@@ -55,6 +55,8 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 LEAD_SENTENCES = 2  # after the headline: where a report says what it is about
+# Longer "sentences" (text without full stops) are cut, so every pattern reads a bounded span.
+MAX_SENTENCE = 600
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,17 @@ def split_sentences(paragraph: str) -> list[str]:
         pieces.append(paragraph[start : m.start()].strip())
         start = m.end()
     pieces.append(paragraph[start:].strip())
-    return [p for p in pieces if p]
+    return [chunk for p in pieces if p for chunk in _bounded(p)]
+
+
+def _bounded(text: str) -> list[str]:
+    chunks = []
+    while len(text) > MAX_SENTENCE:
+        cut = text.rfind(" ", 0, MAX_SENTENCE)
+        cut = cut if cut > 0 else MAX_SENTENCE
+        chunks.append(text[:cut])
+        text = text[cut:].strip()
+    return [*chunks, text] if text else chunks
 
 
 def sentences(text: str) -> list[Sentence]:
