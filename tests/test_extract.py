@@ -290,3 +290,12 @@ def test_text_without_full_stops_is_read_in_bounded_pieces() -> None:
     pieces = sentences(text)
     assert len(pieces) > 1 and all(len(s.text) <= 600 for s in pieces)
     assert " ".join(s.text for s in pieces) == text
+
+
+def test_a_near_spelling_is_the_known_name_but_a_guess(directory: Directory) -> None:
+    draft = read("Anthropics is in talks to rent capacity from Core Weave.", directory)
+    assert [(p.organization, p.slug, p.roles) for p in draft.parties] == [
+        ("Anthropic", "anthropic", ["customer"]),
+        ("CoreWeave", "coreweave", ["provider"]),
+    ]
+    assert "parties" in draft.uncertain

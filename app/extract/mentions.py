@@ -149,6 +149,7 @@ class Mention:
     org: Org | None = None
     model: Model | None = None
     cloud: bool = False
+    near: bool = False  # a near spelling of a known name, not the name itself
 
 
 def find_mentions(sentence: Sentence, directory: Directory) -> list[Mention]:
@@ -268,7 +269,7 @@ def _new_names(
             continue
         known = directory.fuzzy_org(phrase)
         org = known or Org(None, phrase, None, "other")
-        new.append(Mention("org", start, end, phrase, org=org))
+        new.append(Mention("org", start, end, phrase, org=org, near=known is not None))
     return new
 
 

@@ -153,7 +153,12 @@ def _parties(reading: Reading, draft: Draft) -> None:
         DraftParty(organization=org.name, slug=org.slug, roles=rs, known=org.id is not None)
         for org, rs in sorted(roles.values(), key=lambda entry: order.index(entry[0].name))
     ]
-    if any(f.guess for f in kept) or any(not p.roles for p in draft.parties):
+    near = {m.org.name for ms in reading.mentions for m in ms if m.near and m.org}
+    if (
+        any(f.guess for f in kept)
+        or any(not p.roles for p in draft.parties)
+        or near & {p.organization for p in draft.parties}
+    ):
         draft.uncertain.append("parties")
     _party_evidence(reading, kept, draft)
 
