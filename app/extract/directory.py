@@ -11,7 +11,6 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import HardwareType
 from app.models import Hardware, Organization, OrganizationAlias
 
 WORD = re.compile(r"[A-Za-z0-9]+")
@@ -238,6 +237,3 @@ def read_directory(session: Session) -> Directory:
         )
     ]
     return build_directory(orgs, models)
-
-
-HARDWARE_TYPES = frozenset(t.value for t in HardwareType)

@@ -90,8 +90,7 @@ def read_article(
     if credits:
         draft.evidence["sources"] = reading.sentences[credits[0].sentence].text
     originals = len({s.publisher for s in draft.sources if s.tier == "original"})
-    relay_only = bool(draft.sources) and all(s.tier == "relay" for s in draft.sources)
-    draft.confidence = confidence(status, originals, relay_only)
+    draft.confidence = confidence(status, originals)
     _first_reported(reading, credits, draft)
     return draft
 

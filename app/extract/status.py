@@ -119,15 +119,13 @@ def read_status(masked: list[str]) -> StatusReading:
     )
 
 
-def confidence(reading: StatusReading, originals: int, relay_only: bool) -> str:
+def confidence(reading: StatusReading, originals: int) -> str:
     """High on a party's word or two original outlets; medium on one; low on a relay alone."""
     official = reading.status in ("announced", "confirmed", "completed") and (
         reading.official and not reading.rumour
     )
     if official or originals >= 2:
         return Confidence.HIGH.value
-    if originals == 1 and not relay_only:
-        return Confidence.MEDIUM.value
     if originals == 1:
-        return Confidence.MEDIUM.value if reading.status else Confidence.LOW.value
+        return Confidence.MEDIUM.value
     return Confidence.LOW.value
