@@ -1,6 +1,7 @@
 """The `deals` command: serve, migrate, load the demo data, manage users."""
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from app.domain.cells import CellError
 from app.domain.vocabulary import UserRole
 from app.exchange.export import write_export_file
 from app.exchange.importer import import_csv, read_text
+from app.extract.matches import extract_article
 from app.filters import DealFilters, FilterError
 from app.filters.options import QueryPairs, filter_options
 from app.queries.deals import resolve_filters
@@ -165,6 +167,36 @@ def import_(
         raise typer.Exit(1)
     what = f"{report.created:,} new and {report.updated:,} updated deals"
     console.print(f"Imported {what}." if report.written else f"Dry run: would import {what}.")
+
+
+@app.command("extract")
+def extract(
+    file: Annotated[str, typer.Argument(help="A news report as text; '-' reads standard input.")],
+    publisher: Annotated[str, typer.Option(help="Who published the report.")] = "",
+    published_on: Annotated[
+        str, typer.Option(help="When (YYYY-MM-DD): resolves 'on Tuesday', 'last month'.")
+    ] = "",
+    url: Annotated[str, typer.Option(help="Where the report is (http or https).")] = "",
+) -> None:
+    """Draft a deal from a report and name the deals it may update, as JSON; writes nothing."""
+    try:
+        published = date.fromisoformat(published_on) if published_on else None
+    except ValueError as exc:
+        console.print(f"[red]Error:[/] --published-on '{published_on}' is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from exc
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        console.print(f"[red]Error:[/] {file}: {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if url and not url.startswith(("http://", "https://")):
+        console.print(f"[red]Error:[/] '{url}' is not an http(s) address", highlight=False)
+        raise typer.Exit(2)
+    with _session_factory()() as session:
+        draft = extract_article(
+            session, text, publisher=publisher or None, published_on=published, url=url or None
+        )
+    typer.echo(draft.model_dump_json(indent=2))
 
 
 @users_app.command("create")

@@ -1,0 +1,1 @@
+"""Reading a news report into a drafted deal: pure functions over the text and a directory."""
