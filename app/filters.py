@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from app.domain.cells import CellError, parse_amount
+from app.domain.cells import CellError, parse_whole
 from app.domain.dates import PartialDate, PartialDateError
 from app.domain.vocabulary import Confidence, DealType, HardwareType, Status, values
 
@@ -132,8 +132,8 @@ class DealFilters:
         for name in ("min_value", "max_value"):
             if name in scalars:
                 try:
-                    amount = parse_amount(scalars[name])
-                    parsed[name] = None if amount is None else int(amount)
+                    amount = parse_whole(scalars[name])
+                    parsed[name] = amount
                 except CellError as exc:
                     errors.add(name, f"{name}: {exc} (US dollars)")
                 else:
