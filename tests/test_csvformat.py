@@ -1,5 +1,8 @@
 """The cells of the deal CSV: lists inside cells parse and print back the same."""
 
+import re
+from decimal import Decimal
+
 import pytest
 
 from app.domain.cells import (
@@ -13,6 +16,7 @@ from app.domain.cells import (
     parse_hardware,
     parse_parties,
     parse_sources,
+    parse_whole,
     split_list,
 )
 from app.services.demo import read_demo_csv
@@ -80,16 +84,43 @@ def test_bad_source_lines_are_refused(line: str, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("500M", 5e8), ("10B", 1e10), ("1.25b", 1.25e9), ("$2,500", 2500), ("", None), ("7", 7)],
-)
-def test_amounts(text: str, value: float | None) -> None:
-    assert parse_amount(text) == value
+    [
+        ("500M", 500_000_000), ("10B", 10_000_000_000), ("1.25b", 1_250_000_000),
+        ("$2,500", 2500), ("", None), ("7", 7),
+        # Exact: as floats, 2.01 × 1e9 falls short of 2,010,000,000 (int() gave 2,009,999,999).
+        ("2.01B", 2_010_000_000), ("1.15B", 1_150_000_000), ("0.3M", 300_000),
+        ("2.01K", 2010), ("2.5 B", 2_500_000_000), ("1e3", 1000),
+    ],
+)  # fmt: skip
+def test_amounts_are_exact(text: str, value: int | None) -> None:
+    amount = parse_amount(text)
+    assert amount == value and (amount is None or isinstance(amount, Decimal))
+    assert parse_whole(text) == value and type(parse_whole(text)) is type(value)
 
 
-@pytest.mark.parametrize("text", ["abc", "-5", "10X", "nan"])
-def test_bad_amounts(text: str) -> None:
-    with pytest.raises(CellError):
+def test_a_measure_keeps_its_decimals_without_noise() -> None:
+    assert parse_amount("1.2") == Decimal("1.2") and float(Decimal("1.2")) == 1.2
+    assert float(parse_amount("2.01K") or 0) == 2010.0  # 2.01 * 1e3 is 2009.9999999999998
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "is not an amount"), ("-5", "must be a non-negative number"),
+        ("10X", "is not an amount"), ("nan", "is not an amount"), ("inf", "is not an amount"),
+        ("1e30", "implausibly large"), ("1e999999999", "implausibly large"),
+        ("1e-999999999", "is not an amount"), ("1" * 60, "is not an amount"),
+    ],
+)  # fmt: skip
+def test_bad_amounts(text: str, message: str) -> None:
+    with pytest.raises(CellError, match=message):
         parse_amount(text)
+
+
+@pytest.mark.parametrize(("text", "unit"), [("2.5", "dollars"), ("0.0001K", "chips")])
+def test_a_fraction_of_a_whole_thing_is_refused_not_rounded(text: str, unit: str) -> None:
+    with pytest.raises(CellError, match=f"'{re.escape(text)}' is not a whole number of {unit}"):
+        parse_whole(text, unit)
 
 
 def test_split_list_keeps_semicolons_inside_parentheses() -> None:

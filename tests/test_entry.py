@@ -79,6 +79,11 @@ BAD_INPUTS = [
     ({"value_usd": "-5"}, "value_usd", "must be a non-negative number"),
     ({"value_qualifier": "roughly"}, "value_qualifier", "'roughly' is not one of"),
     ({"capacity_mw": "1.2GW"}, "capacity_mw", "is not an amount"),
+    ({"value_usd": "2.5"}, "value_usd", "'2.5' is not a whole number of dollars"),
+    ({"chips": "1.0005K"}, "chips", "'1.0005K' is not a whole number of chips"),
+    ({"hardware_chips": ["2.5"]}, "hardware-0", "'2.5' is not a whole number of chips"),
+    ({"hardware_name": ["h" * 201], "create_missing": "1"}, "hardware-0", "The name is 201 characters — at most 200"),  # noqa: E501
+    ({"region": "r" * 201}, "region", "The region is 201 characters — at most 200"),
     ({"first_reported_on": "2026-13"}, "first_reported_on", "has no month 13"),
     ({"first_reported_on": ""}, "first_reported_on", "a date is needed"),
     ({"announced_on": "2026-02-30"}, "announced_on", "February 2026 has 28 days"),

@@ -67,6 +67,7 @@ def test_an_analyst_adds_an_organization(analyst: TestClient, demo: Session) -> 
         ({"kind": "bank"}, "kind", "'bank' is not one of"),
         ({"country": "America"}, "country", "two-letter country code"),
         ({"website": "javascript:alert(1)"}, "website", "only http:// and https://"),
+        ({"website": "https://" + "w" * 493}, "website", "The website is 501 characters"),
         ({"name": "microsoft"}, "name", "'microsoft' is the name of Microsoft"),
         ({"name": "Azure"}, "name", "'Azure' is already an alias of Microsoft"),
         ({"aliases": "Crusoe Cloud\nMSFT"}, "aliases", "'MSFT' is already an alias of Microsoft"),

@@ -1,9 +1,10 @@
 """Deals under /api/v1: the table's filters and pages, one deal, and writes through the same
 services and rules as the entry form."""
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Request
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -16,14 +17,6 @@ from app.api.errors import (
     ApiProblem,
     DuplicateRef,
     problem_responses,
-)
-from app.api.fields import (
-    deal_body,
-    deal_pairs,
-    form_fields,
-    json_errors,
-    source_pairs,
-    status_pairs,
 )
 from app.api.schemas import (
     DealDetailOut,
@@ -40,10 +33,12 @@ from app.api.schemas import (
 )
 from app.derived.cache import FigureCache
 from app.filters.openapi import query_parameters
+from app.inputs.deal import DealInput
+from app.inputs.errors import InputErrors, api_errors
+from app.inputs.saved import deal_data
+from app.inputs.types import Input
 from app.models import Deal
 from app.queries.deals import count_deals, get_deal, list_deals
-from app.schemas import FormErrors, parse_deal_form, parse_new_deal_form, parse_source
-from app.schemas import parse_status_form as parse_status
 from app.services import deals as service
 from app.unit_of_work import SessionDep
 from app.web.filtering import Filters
@@ -51,16 +46,28 @@ from app.web.filtering import Filters
 router = APIRouter(prefix="/deals", tags=["deals"])
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(400, 401, 403, 404, 422)
+M = TypeVar("M", bound=Input)
 
 
-def invalid(errors: dict[str, list[str]]) -> ApiProblem:
+def invalid(errors: InputErrors) -> ApiProblem:
+    """422 naming each problem by its JSON path."""
+    named = api_errors(errors)
     return ApiProblem(
         422,
-        "Some values break the rules: " + ", ".join(errors) + ". Nothing was saved.",
+        "Some values break the rules: " + ", ".join(named) + ". Nothing was saved.",
         type=VALIDATION,
         title="Invalid values",
-        errors=errors,
+        errors=named,
     )
+
+
+def checked(model: type[M], data: dict[str, Any]) -> M:
+    """A record with changes merged in, checked whole (rules across fields included); 422
+    naming each problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(InputErrors.of(exc)) from exc
 
 
 def live_deal(session: Session, deal_id: int) -> Deal:
@@ -135,17 +142,13 @@ def deal_create(
 ) -> DealDetailOut:
     """The entry form's rules. A likely duplicate (same parties, overlapping hardware, reported
     within about four months) is a 409 listing them, unless `duplicate_decision` is given."""
-    data = body.model_dump(mode="json")
-    new_in, errors = parse_new_deal_form(form_fields(deal_pairs(data)))
-    if errors:
-        raise invalid(json_errors(errors))
     try:
         deal = service.create_deal(
-            session, new_in, user, create_missing=body.create_missing,
+            session, body, user, create_missing=body.create_missing,
             duplicate_decision=(body.duplicate_decision or "").strip(),
         )  # fmt: skip
     except service.ValidationFailed as exc:
-        raise invalid(json_errors(exc.errors)) from exc
+        raise invalid(exc.errors) from exc
     except service.PossibleDuplicate as exc:
         raise ApiProblem(
             409,
@@ -185,19 +188,17 @@ def deal_update(
     """Only the fields sent change (lists are replaced whole; null clears). A `version` other
     than the saved one is a 409 with `current_version`: nobody's edit is overwritten."""
     deal = live_deal(session, deal_id)
-    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
-    create_missing = bool(changes.pop("create_missing", False))
     if body.version != deal.version:
         raise _stale(deal)
-    deal_in, errors = parse_deal_form(form_fields(deal_pairs({**deal_body(deal), **changes})))
-    if errors:
-        raise invalid(json_errors(errors))
+    unchanged = {"version", "create_missing"}
+    changes = body.model_dump(by_alias=True, exclude_unset=True, exclude=unchanged)
+    deal_in = checked(DealInput, {**deal_data(deal), **changes})
     try:
         service.update_deal(
-            session, deal, deal_in, body.version, user, create_missing=create_missing
+            session, deal, deal_in, body.version, user, create_missing=body.create_missing
         )
     except service.ValidationFailed as exc:
-        raise invalid(json_errors(exc.errors)) from exc
+        raise invalid(exc.errors) from exc
     except service.StaleEdit as exc:
         raise _stale(live_deal(session, deal_id)) from exc
     return DealDetailOut.of(live_deal(session, deal_id), request)
@@ -238,7 +239,7 @@ def deal_delete(session: SessionDep, user: ApiAnalyst, deal_id: DealIdToDelete) 
     summary="A deal's status history, oldest first",
 )
 def status_events(session: SessionDep, deal_id: DealId) -> list[StatusEventOut]:
-    return [StatusEventOut.of(e) for e in live_deal(session, deal_id).status_events]
+    return [StatusEventOut.model_validate(e) for e in live_deal(session, deal_id).status_events]
 
 
 @router.post(
@@ -256,14 +257,11 @@ def status_event_create(
     body: Annotated[StatusEventIn, examples.status_event],
 ) -> StatusEventOut:
     deal = live_deal(session, deal_id)
-    status_in, errors = parse_status(form_fields(status_pairs(body.model_dump(mode="json"))))
-    if errors:
-        raise invalid(json_errors(errors))
     try:
-        event = service.record_status(session, deal, status_in, user)
+        event = service.record_status(session, deal, body, user)
     except service.ValidationFailed as exc:
-        raise invalid(json_errors(exc.errors)) from exc
-    return StatusEventOut.of(event)
+        raise invalid(exc.errors) from exc
+    return StatusEventOut.model_validate(event)
 
 
 @router.get(
@@ -274,7 +272,7 @@ def status_event_create(
     summary="A deal's sources",
 )
 def sources(session: SessionDep, deal_id: DealId) -> list[SourceOut]:
-    return [SourceOut.of(s) for s in live_deal(session, deal_id).sources]
+    return [SourceOut.model_validate(s) for s in live_deal(session, deal_id).sources]
 
 
 @router.post(
@@ -292,15 +290,8 @@ def source_create(
     body: Annotated[SourceCreateIn, examples.source],
 ) -> SourceOut:
     deal = live_deal(session, deal_id)
-    errors = FormErrors()
-    fields = form_fields(source_pairs(body.model_dump(mode="json")))
-    source_in = parse_source(fields, "source", errors)
-    if source_in is None:
-        errors.add("source_publisher", "name the publisher (e.g. The Information, Reuters)")
-    if errors or source_in is None:
-        raise invalid(json_errors(errors, top_level_source=True))
     try:
-        source = service.add_source(session, deal, source_in, body.relays_id, user)
+        source = service.add_source(session, deal, body, body.relays_id, user)
     except service.ValidationFailed as exc:
-        raise invalid(json_errors(exc.errors, top_level_source=True)) from exc
-    return SourceOut.of(source)
+        raise invalid(exc.errors) from exc
+    return SourceOut.model_validate(source)

@@ -7,16 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.api import examples
 from app.api.auth import ApiAnalyst
-from app.api.deals import invalid
+from app.api.deals import checked, invalid
 from app.api.errors import STALE_VERSION, ApiProblem, problem_responses
-from app.api.fields import (
-    form_fields,
-    hardware_body,
-    hardware_pairs,
-    json_errors,
-    organization_body,
-    organization_pairs,
-)
 from app.api.schemas import (
     HardwareIn,
     HardwareOut,
@@ -28,10 +20,11 @@ from app.api.schemas import (
     OrganizationSlug,
 )
 from app.filters import DealFilters
+from app.inputs.records import HardwareRecordInput, OrganizationInput
+from app.inputs.saved import hardware_data, organization_data
 from app.models import Hardware, Organization
 from app.queries.deals import count_deals, resolve_filters
 from app.queries.directory import get_hardware, get_organization, list_hardware, list_organizations
-from app.schemas import parse_hardware_form, parse_organization_form
 from app.services.deals import StaleEdit, ValidationFailed
 from app.services.directory import save_hardware, save_organization
 from app.unit_of_work import SessionDep
@@ -60,7 +53,7 @@ def _stale(what: str, version: int) -> ApiProblem:
 
 
 def _refused(exc: ValidationFailed) -> ApiProblem:
-    return invalid(json_errors(exc.errors))
+    return invalid(exc.errors)
 
 
 # Organizations -------------------------------------------------------------------------------
@@ -122,11 +115,8 @@ def organization_create(
     body: Annotated[OrganizationIn, examples.organization],
 ) -> OrganizationOut:
     """Names and aliases are one namespace: a clash is a 422 naming the organization."""
-    data, errors = parse_organization_form(form_fields(organization_pairs(body.model_dump())))
-    if errors:
-        raise invalid(json_errors(errors))
     try:
-        org = save_organization(session, data, user)
+        org = save_organization(session, body, user)
     except ValidationFailed as exc:
         raise _refused(exc) from exc
     return _organization_out(session, org, request)
@@ -148,10 +138,7 @@ def organization_update(
     body: Annotated[OrganizationPatch, examples.organization_update],
 ) -> OrganizationOut:
     org = _organization(session, slug)
-    merged: dict[str, Any] = {**organization_body(org), **_changes(body)}
-    data, errors = parse_organization_form(form_fields(organization_pairs(merged)))
-    if errors:
-        raise invalid(json_errors(errors))
+    data = checked(OrganizationInput, {**organization_data(org), **_changes(body)})
     try:
         save_organization(session, data, user, org, body.version)
     except ValidationFailed as exc:
@@ -219,11 +206,8 @@ def hardware_create(
     user: ApiAnalyst,
     body: Annotated[HardwareIn, examples.hardware],
 ) -> HardwareOut:
-    data, errors = parse_hardware_form(form_fields(hardware_pairs(body.model_dump())))
-    if errors:
-        raise invalid(json_errors(errors))
     try:
-        hardware = save_hardware(session, data, user)
+        hardware = save_hardware(session, body, user)
     except ValidationFailed as exc:
         raise _refused(exc) from exc
     return _hardware_out(session, hardware, request)
@@ -245,10 +229,7 @@ def hardware_update(
     body: Annotated[HardwarePatch, examples.hardware_update],
 ) -> HardwareOut:
     hardware = _hardware(session, slug)
-    merged: dict[str, Any] = {**hardware_body(hardware), **_changes(body)}
-    data, errors = parse_hardware_form(form_fields(hardware_pairs(merged)))
-    if errors:
-        raise invalid(json_errors(errors))
+    data = checked(HardwareRecordInput, {**hardware_data(hardware), **_changes(body)})
     try:
         save_hardware(session, data, user, hardware, body.version)
     except ValidationFailed as exc:

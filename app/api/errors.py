@@ -17,6 +17,8 @@ from starlette.routing import Match
 
 from app.filters import FilterError
 
+from app.inputs.errors import WHOLE, api_path, message
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Problem types: URNs, so they name the kind of problem without pointing at any host.
 VALIDATION = "urn:compute-deal-tracker:problem:validation"
@@ -113,17 +115,16 @@ def api_problem_handler(request: Request, exc: Exception) -> Response:
 
 def _field_name(loc: tuple[int | str, ...]) -> str:
     """`("body", "parties", 1, "role")` → `parties[1].role`; `("query", "page")` → `page`."""
-    parts = list(loc[1:]) if loc and loc[0] in ("body", "query", "path", "header") else list(loc)
-    name = ""
-    for part in parts:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or (str(loc[0]) if loc else "__all__")
+    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc
+    return api_path(parts) if parts else (str(loc[0]) if loc else WHOLE)
 
 
 def validation_errors(exc: RequestValidationError) -> dict[str, list[str]]:
+    """Each message (worded as the entry form words it) under its parameter or JSON path."""
     errors: dict[str, list[str]] = {}
     for error in exc.errors():
-        errors.setdefault(_field_name(tuple(error.get("loc", ()))), []).append(error["msg"])
+        name = _field_name(tuple(error.get("loc", ())))
+        errors.setdefault(name, []).append(message(error))
     return errors
 
 

@@ -1,14 +1,24 @@
 """The API's JSON shapes: what it answers (`…Out`) and what it takes (`…In`, `…Patch`).
 
-Inputs are deliberately loose (text where the web form has text): the rules live once in
-app/schemas.py, and the vocabularies here only document what those rules accept.
+Answers read the records' own attributes (`from_attributes`); addresses need the request, given
+as the validation context. Requests are the inputs of app/inputs (one model says what a deal
+accepts, with the same messages as the entry form) plus what only the API has.
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from fastapi import Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import (
@@ -22,19 +32,24 @@ from app.domain.vocabulary import (
     SourceTier,
     Status,
 )
-from app.models import Deal, Hardware, Organization, Source, StatusEvent
+from app.inputs.deal import (
+    MAX_ID,
+    DealInput,
+    NewDealInput,
+    RecordId,
+    SourceInput,
+    StatusInput,
+    changes_of,
+)
+from app.inputs.records import HardwareRecordInput, OrganizationInput
+from app.inputs.types import PARTIAL_DATE_HELP, PARTIAL_DATE_PATTERN, Input
+from app.models import Deal, DealRelation, Hardware, Organization
 
-PARTIAL_DATE_PATTERN = r"^\d{4}(-(Q[1-4]|\d{2}(-\d{2})?))?$"
 PartialDateText = Annotated[
     str,
-    Field(
-        pattern=PARTIAL_DATE_PATTERN,
-        description="A partial date at its precision: `2026-05-21`, `2026-05`, `2026-Q2` or "
-        "`2026`.",
-        examples=["2026-05"],
-    ),
+    Field(pattern=PARTIAL_DATE_PATTERN, description=PARTIAL_DATE_HELP, examples=["2026-05"]),
+    BeforeValidator(lambda value: str(value) if isinstance(value, PartialDate) else value),
 ]
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
 # Not 1: the coverage tests try the smallest id on DELETE first.
 _ONE = {"id": {"summary": "A deal's id", "value": 3}}
 DealId = Annotated[int, Path(ge=1, le=MAX_ID, description="The deal's id.", openapi_examples=_ONE)]
@@ -54,47 +69,57 @@ HardwareSlug = Annotated[
         openapi_examples={"h100": {"summary": "NVIDIA H100", "value": "h100"}},
     ),
 ]
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
-Amount = Annotated[
-    int | float | str,
-    Field(description="A non-negative number, or text such as `500M`, `10B`, `2,500`."),
-]
 
 
-def _date(value: PartialDate | None) -> str | None:
-    return None if value is None else str(value)
+def _request(info: ValidationInfo) -> Request:
+    """The request an answer is made for (its addresses depend on it)."""
+    request = (info.context or {}).get("request")
+    assert isinstance(request, Request), "answers are read with context={'request': …}"
+    return request
+
+
+# An answer already made passes through validation again (in a page of answers, and as the
+# response): its after-validators run once more, without the context; its addresses stay.
+
+
+class Out(BaseModel):
+    """An answer, read from the record's own attributes."""
+
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
 
 # Answers --------------------------------------------------------------------------------------
 
 
-class OrganizationRef(BaseModel):
+class OrganizationRef(Out):
     slug: str
     name: str
 
 
-class HardwareRef(BaseModel):
+class HardwareRef(Out):
     slug: str
     name: str
     type: HardwareType
 
 
-class PartyOut(BaseModel):
+class PartyOut(Out):
     organization: OrganizationRef
     role: Role
 
 
-class HardwareLineOut(BaseModel):
+class HardwareLineOut(Out):
     hardware: HardwareRef
     chips: int | None
 
 
-class DealOut(BaseModel):
+class DealOut(Out):
     """A deal as the table shows it."""
 
     id: int
-    url: str = Field(description="The deal's page on this site.")
-    api_url: str = Field(description="This deal in the API.")
+    url: str = Field("", description="The deal's page on this site.")
+    api_url: str = Field("", description="This deal in the API.")
     title: str
     summary: str | None
     status: Status = Field(description="The status of the latest status event.")
@@ -102,15 +127,15 @@ class DealOut(BaseModel):
     confidence_note: str | None
     deal_types: list[DealType]
     parties: list[PartyOut]
-    hardware: list[HardwareLineOut]
+    hardware: list[HardwareLineOut] = Field(validation_alias="hardware_lines")
     value_usd: int | None
     value_qualifier: Qualifier | None
     capacity_mw: float | None
     capacity_qualifier: Qualifier | None
     chips: int | None
     chips_qualifier: Qualifier | None
-    first_reported_on: PartialDateText
-    announced_on: PartialDateText | None
+    first_reported_on: PartialDateText = Field(validation_alias="first_reported")
+    announced_on: PartialDateText | None = Field(validation_alias="announced")
     term_start: PartialDateText | None
     term_end: PartialDateText | None
     region: str | None
@@ -118,55 +143,18 @@ class DealOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @model_validator(mode="after")
+    def _addresses(self, info: ValidationInfo) -> Self:
+        if self.url:
+            return self
+        request = _request(info)
+        self.url = str(request.url_for("deal_detail", deal_id=self.id))
+        self.api_url = str(request.url_for("api_deal_detail", deal_id=self.id))
+        return self
+
     @classmethod
-    def of(cls, deal: Deal, request: Request) -> "DealOut":
-        return cls(**_deal_fields(deal, request))
-
-
-def _deal_fields(deal: Deal, request: Request) -> dict[str, object]:
-    return {
-        "id": deal.id,
-        "url": str(request.url_for("deal_detail", deal_id=deal.id)),
-        "api_url": str(request.url_for("api_deal_detail", deal_id=deal.id)),
-        "title": deal.title,
-        "summary": deal.summary,
-        "status": deal.status,
-        "confidence": deal.confidence,
-        "confidence_note": deal.confidence_note,
-        "deal_types": deal.deal_types,
-        "parties": [
-            PartyOut(
-                organization=OrganizationRef(slug=p.organization.slug, name=p.organization.name),
-                role=p.role,
-            )
-            for p in deal.parties
-        ],
-        "hardware": [
-            HardwareLineOut(
-                hardware=HardwareRef(
-                    slug=line.hardware.slug,
-                    name=line.hardware.name,
-                    type=line.hardware.type,
-                ),
-                chips=line.chips,
-            )
-            for line in deal.hardware_lines
-        ],
-        "value_usd": deal.value_usd,
-        "value_qualifier": deal.value_qualifier,
-        "capacity_mw": deal.capacity_mw,
-        "capacity_qualifier": deal.capacity_qualifier,
-        "chips": deal.chips,
-        "chips_qualifier": deal.chips_qualifier,
-        "first_reported_on": str(deal.first_reported),
-        "announced_on": _date(deal.announced),
-        "term_start": _date(deal.term_start),
-        "term_end": _date(deal.term_end),
-        "region": deal.region,
-        "version": deal.version,
-        "created_at": deal.created_at,
-        "updated_at": deal.updated_at,
-    }
+    def of(cls, deal: Deal, request: Request) -> Self:
+        return cls.model_validate(deal, context={"request": request})
 
 
 class DealPageOut(BaseModel):
@@ -178,56 +166,38 @@ class DealPageOut(BaseModel):
     items: list[DealOut]
 
 
-class SourceOut(BaseModel):
+class SourceOut(Out):
     id: int
     url: str | None
     publisher: str
     title: str | None
-    published_on: PartialDateText | None
+    published_on: PartialDateText | None = Field(validation_alias="published")
     tier: SourceTier
     quote: str | None
     relays_id: int | None = Field(description="The source this one repeats (for relays).")
     created_at: datetime
 
-    @classmethod
-    def of(cls, source: Source) -> "SourceOut":
-        return cls(
-            id=source.id,
-            url=source.url,
-            publisher=source.publisher,
-            title=source.title,
-            published_on=_date(source.published),
-            tier=source.tier,
-            quote=source.quote,
-            relays_id=source.relays_id,
-            created_at=source.created_at,
-        )
 
-
-class StatusEventOut(BaseModel):
+class StatusEventOut(Out):
     id: int
     status: Status
-    effective_on: PartialDateText
+    effective_on: PartialDateText = Field(validation_alias="effective")
     note: str | None
     source_id: int | None
     recorded_at: datetime
 
-    @classmethod
-    def of(cls, event: StatusEvent) -> "StatusEventOut":
-        return cls(
-            id=event.id,
-            status=event.status,
-            effective_on=str(event.effective),
-            note=event.note,
-            source_id=event.source_id,
-            recorded_at=event.recorded_at,
-        )
 
-
-class RelationOut(BaseModel):
+class RelationOut(Out):
     kind: RelationKind
-    deal_id: int
-    api_url: str
+    deal_id: int = Field(validation_alias="related_deal_id")
+    api_url: str = ""
+
+    @model_validator(mode="after")
+    def _address(self, info: ValidationInfo) -> Self:
+        if self.api_url:
+            return self
+        self.api_url = str(_request(info).url_for("api_deal_detail", deal_id=self.deal_id))
+        return self
 
 
 class DealDetailOut(DealOut):
@@ -236,87 +206,76 @@ class DealDetailOut(DealOut):
     notes: str | None
     sources: list[SourceOut]
     status_events: list[StatusEventOut]
-    related: list[RelationOut]
+    related: list[RelationOut] = Field(validation_alias="relations")
 
+    @field_validator("related", mode="before")
     @classmethod
-    def of(cls, deal: Deal, request: Request) -> "DealDetailOut":
-        return cls(
-            **_deal_fields(deal, request),
-            notes=deal.notes,
-            sources=[SourceOut.of(s) for s in deal.sources],
-            status_events=[StatusEventOut.of(e) for e in deal.status_events],
-            related=[
-                RelationOut(
-                    kind=r.kind,
-                    deal_id=r.related_deal_id,
-                    api_url=str(request.url_for("api_deal_detail", deal_id=r.related_deal_id)),
-                )
-                for r in deal.relations
-                if r.related_deal.deleted_at is None  # deleted deals never appear
-            ],
-        )
+    def _live_only(cls, relations: list[DealRelation]) -> list[DealRelation]:
+        """Deleted deals never appear."""
+        return [r for r in relations if r.related_deal.deleted_at is None]
 
 
-class OrganizationOut(BaseModel):
+def _directory_addresses(
+    record: "OrganizationOut | HardwareOut", info: ValidationInfo, page: str, api: str, **deals: str
+) -> None:
+    """An organization's or hardware model's addresses, and its live deals (`deal_count` in
+    the context, counted by the table's query)."""
+    if record.url:
+        return
+    request = _request(info)
+    record.deal_count = int((info.context or {}).get("deal_count", 0))
+    record.url = str(request.url_for(page, slug=record.slug))
+    record.api_url = str(request.url_for(api, slug=record.slug))
+    record.deals_url = str(request.url_for("api_deals_index").include_query_params(**deals))
+
+
+class OrganizationOut(Out):
     slug: str
     name: str
     kind: OrgKind
-    aliases: list[str]
+    aliases: list[str] = Field(validation_alias="alias_names")
     country: str | None
     website: str | None
-    deal_count: int = Field(description="Live deals it is a party to.")
+    deal_count: int = Field(0, description="Live deals it is a party to.")
     version: int
-    url: str
-    api_url: str
-    deals_url: str = Field(description="Its deals in the API (`/api/v1/deals?party=…`).")
+    url: str = ""
+    api_url: str = ""
+    deals_url: str = Field("", description="Its deals in the API (`/api/v1/deals?party=…`).")
+
+    @model_validator(mode="after")
+    def _addresses(self, info: ValidationInfo) -> Self:
+        page, api = "organization_detail", "api_organization_detail"
+        _directory_addresses(self, info, page, api, party=self.slug)
+        return self
 
     @classmethod
-    def of(cls, org: Organization, deal_count: int, request: Request) -> "OrganizationOut":
-        deals = request.url_for("api_deals_index").include_query_params(party=org.slug)
-        return cls(
-            slug=org.slug,
-            name=org.name,
-            kind=org.kind,
-            aliases=org.alias_names,
-            country=org.country,
-            website=org.website,
-            deal_count=deal_count,
-            version=org.version,
-            url=str(request.url_for("organization_detail", slug=org.slug)),
-            api_url=str(request.url_for("api_organization_detail", slug=org.slug)),
-            deals_url=str(deals),
-        )
+    def of(cls, org: Organization, deal_count: int, request: Request) -> Self:
+        return cls.model_validate(org, context={"request": request, "deal_count": deal_count})
 
 
-class HardwareOut(BaseModel):
+class HardwareOut(Out):
     slug: str
     name: str
     type: HardwareType
     vendor: OrganizationRef
     in_house: bool = Field(description="Designed by a cloud or lab for its own use.")
     family: str | None
-    deal_count: int
+    deal_count: int = 0
     version: int
-    url: str
-    api_url: str
-    deals_url: str = Field(description="Its deals in the API (`/api/v1/deals?hardware=…`).")
+    url: str = ""
+    api_url: str = ""
+    deals_url: str = Field("", description="Its deals in the API (`/api/v1/deals?hardware=…`).")
+
+    @model_validator(mode="after")
+    def _addresses(self, info: ValidationInfo) -> Self:
+        page, api = "hardware_detail", "api_hardware_detail"
+        _directory_addresses(self, info, page, api, hardware=self.slug)
+        return self
 
     @classmethod
-    def of(cls, hardware: Hardware, deal_count: int, request: Request) -> "HardwareOut":
-        deals = request.url_for("api_deals_index").include_query_params(hardware=hardware.slug)
-        return cls(
-            slug=hardware.slug,
-            name=hardware.name,
-            type=hardware.type,
-            vendor=OrganizationRef(slug=hardware.vendor.slug, name=hardware.vendor.name),
-            in_house=hardware.in_house,
-            family=hardware.family,
-            deal_count=deal_count,
-            version=hardware.version,
-            url=str(request.url_for("hardware_detail", slug=hardware.slug)),
-            api_url=str(request.url_for("api_hardware_detail", slug=hardware.slug)),
-            deals_url=str(deals),
-        )
+    def of(cls, hardware: Hardware, deal_count: int, request: Request) -> Self:
+        context = {"request": request, "deal_count": deal_count}
+        return cls.model_validate(hardware, context=context)
 
 
 class MeOut(BaseModel):
@@ -325,92 +284,15 @@ class MeOut(BaseModel):
     role: Literal["viewer", "analyst", "admin"]
 
 
-# Requests -------------------------------------------------------------------------------------
-
-Text = Annotated[str, Field(max_length=20_000)]
+# Requests: the inputs of app/inputs, so the schema states the rules the server applies ---------
 
 
-class Body(BaseModel):
-    """A request body: a field the API does not know is an error, never silently ignored."""
+class DealIn(NewDealInput):
+    """A new deal, with its first status and the source that reported it."""
 
-    model_config = ConfigDict(extra="forbid")
-
-
-class PartyIn(Body):
-    organization: Text = Field(description="Name, slug or alias of a known organization.")
-    role: Role | str = Field(description="One of the roles.")
-
-
-class HardwareLineIn(Body):
-    name: Text = Field(description="Name or slug of a hardware model.")
-    chips: Amount | None = None
-    type: HardwareType | str | None = Field(
-        None, description="Only to create an unknown model (with `create_missing`)."
-    )
-    vendor: Text | None = Field(
-        None, description="Only to create an unknown model (with `create_missing`)."
-    )
-
-
-class SourceIn(Body):
-    url: Text | None = Field(None, description="http:// or https:// only.")
-    publisher: Text = Field(description="Who published it, e.g. The Information.")
-    title: Text | None = None
-    published_on: Text | None = Field(None, description="A partial date, e.g. `2026-05-21`.")
-    tier: SourceTier | str = Field(description="primary, original, secondary or relay.")
-    quote: Text | None = None
-
-
-class RelayIn(Body):
-    """An aggregator that repeated the source; its tier is always `relay`."""
-
-    url: Text | None = None
-    publisher: Text
-    title: Text | None = None
-    published_on: Text | None = None
-    quote: Text | None = None
-
-
-class DealFieldsIn(Body):
-    """The deal's own fields, as the entry form has them."""
-
-    title: Text | None = None
-    summary: Text | None = None
-    deal_types: list[DealType | str] | None = Field(None, description="At least one.")
-    parties: list[PartyIn] | None = Field(None, description="At least two organizations.")
-    hardware: list[HardwareLineIn] | None = Field(None, description="Empty for unspecified.")
-    value_usd: Amount | None = None
-    value_qualifier: Qualifier | str | None = Field(None, description="Default `exact`.")
-    capacity_mw: Amount | None = None
-    capacity_qualifier: Qualifier | str | None = None
-    chips: Amount | None = None
-    chips_qualifier: Qualifier | str | None = None
-    first_reported_on: Text | None = Field(None, description="A partial date; required.")
-    announced_on: Text | None = None
-    term_start: Text | None = None
-    term_end: Text | None = None
-    region: Text | None = None
-    confidence: Confidence | str | None = None
-    confidence_note: Text | None = None
-    notes: Text | None = None
     create_missing: bool = Field(
         False, description="Create organizations and hardware models not yet known."
     )
-
-
-class DealIn(DealFieldsIn):
-    """A new deal, with its first status and the source that reported it."""
-
-    title: Text
-    deal_types: list[DealType | str]
-    parties: list[PartyIn]
-    hardware: list[HardwareLineIn] = []
-    first_reported_on: Text
-    confidence: Confidence | str = Confidence.MEDIUM
-    status: Status | str
-    status_on: Text | None = Field(None, description="Default: `first_reported_on`.")
-    source: SourceIn
-    relay: RelayIn | None = None
     duplicate_decision: str | None = Field(
         None,
         pattern=r"^(new|(duplicate_of|expands|supersedes):[1-9][0-9]{0,8})$",
@@ -419,53 +301,50 @@ class DealIn(DealFieldsIn):
     )
 
 
-class DealPatch(DealFieldsIn):
-    """Changed fields only (lists are replaced whole); `version` as last read."""
+# A model of changes holds the fields of its input, each optional; mypy sees the plain base.
+if TYPE_CHECKING:
+    DealChanges = Input
+    OrganizationChanges = Input
+    HardwareChanges = Input
+else:
+    DealChanges = create_model("DealChanges", __base__=Input, **changes_of(DealInput))
+    OrganizationChanges = create_model(
+        "OrganizationChanges", __base__=Input, **changes_of(OrganizationInput)
+    )
+    HardwareChanges = create_model(
+        "HardwareChanges", __base__=Input, **changes_of(HardwareRecordInput)
+    )
+VERSION_HELP = "The version the change was made on; 409 if stale."
 
-    version: int = Field(description="The version the change was made on; 409 if stale.")
+
+class DealPatch(DealChanges):
+    """Changed fields only (lists are replaced whole; null clears); `version` as last read."""
+
+    version: int = Field(description=VERSION_HELP)
+    create_missing: bool = Field(
+        False, description="Create organizations and hardware models not yet known."
+    )
 
 
-class StatusEventIn(Body):
-    status: Status | str
-    effective_on: Text = Field(description="A partial date.")
-    note: Text | None = None
-    source_id: RecordId | None = Field(None, description="A source already on this deal…")
-    source: SourceIn | None = Field(None, description="…or a new one (not both).")
+class StatusEventIn(StatusInput):
+    """A status change, with a source already on the deal (`source_id`) or a new one."""
 
 
-class SourceCreateIn(SourceIn):
+class SourceCreateIn(SourceInput):
     relays_id: RecordId | None = Field(None, description="The source on this deal it repeats.")
 
 
-class OrganizationIn(Body):
-    name: Text
-    kind: OrgKind | str = OrgKind.OTHER
-    aliases: list[Text] = []
-    country: Text | None = Field(None, description="Two-letter code, e.g. US.")
-    website: Text | None = None
+class OrganizationIn(OrganizationInput):
+    """An organization; names and aliases are one namespace."""
 
 
-class OrganizationPatch(Body):
-    name: Text | None = None
-    kind: OrgKind | str | None = None
-    aliases: list[Text] | None = None
-    country: Text | None = None
-    website: Text | None = None
-    version: int
+class OrganizationPatch(OrganizationChanges):
+    version: int = Field(description=VERSION_HELP)
 
 
-class HardwareIn(Body):
-    name: Text
-    vendor: Text = Field(description="Name, slug or alias of a known organization.")
-    type: HardwareType | str
-    in_house: bool = False
-    family: Text | None = None
+class HardwareIn(HardwareRecordInput):
+    """A hardware model; its vendor must be a known organization."""
 
 
-class HardwarePatch(Body):
-    name: Text | None = None
-    vendor: Text | None = None
-    type: HardwareType | str | None = None
-    in_house: bool | None = None
-    family: Text | None = None
-    version: int
+class HardwarePatch(HardwareChanges):
+    version: int = Field(description=VERSION_HELP)

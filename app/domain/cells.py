@@ -7,6 +7,7 @@ export → import → export gives the same rows.
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 
 from app.domain.dates import PartialDate, PartialDateError, parse_optional
 from app.domain.vocabulary import SourceTier, values
@@ -180,22 +181,50 @@ def format_sources(sources: list[SourceCell]) -> str:
     return "\n".join(format_source(s) for s in sources)
 
 
-def parse_amount(text: str) -> float | None:
-    """`500M`, `10B`, `1.2T`, `2,500` or `250000000` → a number; blank → None."""
+MAX_AMOUNT = Decimal(10) ** 18  # beyond any deal, and within the databases' 64-bit integers
+_SUFFIX_EXPONENTS = {"K": 3, "M": 6, "B": 9, "T": 12}
+LONGEST_AMOUNT = 50  # characters: more is no amount anyone writes
+# Scaling by a suffix is exact: amounts are at most 50 characters long, far below 100 digits.
+_EXACT = Context(prec=100, traps=[Inexact, InvalidOperation, Overflow])
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """`500M`, `2.01B`, `1.2T`, `2,500` or `250000000` → the exact number; blank → None.
+
+    Decimal, never float: `2.01B` is 2,010,000,000 and not 2,009,999,999.
+    """
     cleaned = text.strip().replace(",", "").replace("_", "").replace("$", "")
     if not cleaned:
         return None
-    multiplier = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}.get(cleaned[-1].upper())
-    number = cleaned[:-1] if multiplier else cleaned
+    exponent = _SUFFIX_EXPONENTS.get(cleaned[-1].upper(), 0)
+    number = cleaned[:-1].rstrip() if exponent else cleaned
     try:
-        value = float(number) * (multiplier or 1)
-    except ValueError:
+        value = Decimal(number)
+        if not value.is_finite() or len(cleaned) > LONGEST_AMOUNT:
+            raise InvalidOperation
+        if value < 0:
+            raise CellError(f"'{text}' must be a non-negative number")
+        if value and value.adjusted() + exponent > 18:  # too large to scale, or to store
+            raise CellError(f"'{text}' is implausibly large")
+        value = value.scaleb(exponent, _EXACT)
+    except ArithmeticError:  # not a number, or a fraction too fine to hold exactly
         raise CellError(
             f"'{text}' is not an amount — expected a number such as 250000000, 500M or 10B"
         ) from None
-    if value < 0 or value != value or value in (float("inf"), float("-inf")):
-        raise CellError(f"'{text}' must be a non-negative number")
+    if value > MAX_AMOUNT:
+        raise CellError(f"'{text}' is implausibly large")
     return value
+
+
+def parse_whole(text: str, unit: str = "") -> int | None:
+    """An amount that counts whole things (dollars, chips); a fraction is refused, not rounded."""
+    value = parse_amount(text)
+    if value is None:
+        return None
+    if value != value.to_integral_value():
+        of = f" of {unit}" if unit else ""
+        raise CellError(f"'{text}' is not a whole number{of}")
+    return int(value)
 
 
 # Formula neutralisation. A spreadsheet runs a cell starting with one of these as a formula

@@ -10,10 +10,11 @@ derived rows (app.derived.refresh.refresh_derived). tests/test_import.py checks 
 what the ORM path writes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from app.audit import created_changes, hardware_text, parties_text, types_text
@@ -22,6 +23,7 @@ from app.derived.cache import bump_generation
 from app.derived.refresh import batches, refresh_derived
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import AuditAction
+from app.inputs.deal import DealInput, SourceFields, SourceInput
 from app.models import (
     AuditEvent,
     Deal,
@@ -34,14 +36,8 @@ from app.models import (
     StatusEvent,
     utcnow,
 )
-from app.schemas import DealInput, SourceInput
 
 BATCH = 1000
-_DEAL_FIELDS = (
-    "title", "summary", "value_usd", "value_qualifier", "capacity_mw", "capacity_qualifier",
-    "chips", "chips_qualifier", "region", "confidence", "confidence_note", "notes",
-)  # fmt: skip
-_DEAL_DATES = ("first_reported", "announced", "term_start", "term_end")
 
 
 @dataclass
@@ -73,6 +69,19 @@ def _dates(prefix: str, value: PartialDate | None) -> dict[str, Any]:
     return {f"{prefix}_on": start, f"{prefix}_precision": precision}
 
 
+def _columns(
+    model: type[Deal] | type[Source], fields: Iterable[str], record: BaseModel
+) -> dict[str, Any]:
+    """The columns of `model` that the input's `fields` hold: a partial date (a composite of
+    the model) as its two columns."""
+    composites = model.__mapper__.composites
+    row: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(record, name)
+        row.update(_dates(name, value) if name in composites else {name: value})
+    return row
+
+
 def _inserted(connection: Connection, model: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows; their ids, in the order of `rows`.
 
@@ -102,9 +111,7 @@ def _insert_batch(connection: Connection, batch: list[NewDeal], user_id: int | N
     now = utcnow()
     deal_rows: list[dict[str, Any]] = []
     for new in batch:
-        row = {name: getattr(new.deal_in, name) for name in _DEAL_FIELDS}
-        for prefix in _DEAL_DATES:
-            row.update(_dates(prefix, getattr(new.deal_in, prefix)))
+        row = _columns(Deal, DealInput.column_fields(), new.deal_in)
         row.update(
             status=new.status, version=1, created_by_id=user_id, updated_by_id=user_id,
             created_at=now, updated_at=now,
@@ -125,9 +132,8 @@ def _insert_batch(connection: Connection, batch: list[NewDeal], user_id: int | N
         ]
         sources += [
             {
-                "deal_id": deal_id, "publisher": s.publisher, "tier": s.tier, "url": s.url,
-                "title": s.title, "quote": s.quote, "relays_id": None,
-                "created_by_id": user_id, "created_at": now, **_dates("published", s.published),
+                **_columns(Source, SourceFields.model_fields, s), "deal_id": deal_id,
+                "tier": s.tier, "relays_id": None, "created_by_id": user_id, "created_at": now,
             }
             for s in new.sources
         ]  # fmt: skip

@@ -1,18 +1,20 @@
 """Importing deals from the CSV that /deals.csv writes: all or nothing.
 
-Every row goes through the same rules as the entry form (app/schemas.py parses it as if it had
-been typed), names are matched like entry matches them (name, slug or alias), and the whole
-file is written in one transaction — or, when any row has a problem, not at all. A row whose
-`id` names an existing deal updates it (checked against its `version` when the file has that
-column); any other row creates a deal.
+Every row is read into the same input as the entry form and the API (app/inputs: one model
+says what a deal accepts), names are matched like entry matches them (name, slug or alias),
+and the whole file is written in one transaction — or, when any row has a problem, not at
+all. A row whose `id` names an existing deal updates it (checked against its `version` when
+the file has that column); any other row creates a deal.
 """
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,6 @@ from app.domain.cells import (
     CellError,
     SourceCell,
     parse_hardware,
-    parse_parties,
     parse_sources,
     split_list,
     unneutralise,
@@ -29,6 +30,9 @@ from app.domain.cells import (
 from app.domain.dates import PartialDate, Precision
 from app.domain.vocabulary import HardwareType, OrgKind, Status, label, values
 from app.exchange.bulk import NewDeal, insert_deals
+from app.inputs.deal import DealInput, SourceInput
+from app.inputs.errors import InputErrors
+from app.inputs.rows import column_of, deal_row_data
 from app.models import (
     Deal,
     Hardware,
@@ -38,7 +42,6 @@ from app.models import (
     StatusEvent,
     User,
 )
-from app.schemas import FormErrors, SourceInput, parse_deal_form, parse_source
 from app.services import deals as deal_service
 
 REQUIRED_COLUMNS = ("title", "status", "deal_types", "parties", "first_reported_on", "sources")
@@ -47,14 +50,6 @@ REQUIRED_COLUMNS = ("title", "status", "deal_types", "parties", "first_reported_
 KNOWN_COLUMNS = (*COLUMNS, "version")
 FLUSH_EVERY = 1000
 UNKNOWN_VENDOR = "Unknown vendor"
-# Where the form's error keys point in the file.
-_COLUMN_OF = {
-    "deal_type": "deal_types",
-    "parties": "parties",
-    "value_qualifier": "value_qualifier",
-    "capacity_qualifier": "capacity_mw",
-    "chips_qualifier": "chips",
-}
 
 
 @dataclass(frozen=True)
@@ -170,40 +165,6 @@ class _Names:
         return self.hardware[key]
 
 
-class _Fields:
-    """Fields as a form posts them, read the way app.schemas reads a form (`get`, `getlist`):
-    the entry form's rules check each row without building a request's form for it."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self._values: dict[str, list[str]] = {}
-        for name, value in pairs:
-            self._values.setdefault(name, []).append(value)
-
-    def get(self, key: str, /) -> str | None:
-        found = self._values.get(key)
-        return found[-1] if found else None
-
-    def getlist(self, key: str) -> list[str]:
-        return list(self._values.get(key, ()))
-
-
-def _form(row: dict[str, str]) -> _Fields:
-    """The row as the entry form would have posted it."""
-    single = ("title", "value_usd", "value_qualifier", "capacity_mw", "chips",
-              "first_reported_on", "announced_on", "region")  # fmt: skip
-    pairs = [(name, row.get(name, "")) for name in single]
-    pairs.append(("confidence", row.get("confidence") or "medium"))
-    pairs += [("deal_type", t) for t in split_list(row.get("deal_types", ""))]
-    for party in parse_parties(row.get("parties", "")):
-        for role in party.roles:
-            pairs += [("party_organization", party.organization), ("party_role", role)]
-    for line in parse_hardware(row.get("hardware", "")):
-        pairs += [("hardware_name", line.hardware), ("hardware_chips", str(line.chips or ""))]
-    return _Fields(pairs)
-
-
 def infer_hardware_types(rows: list[dict[str, str]]) -> dict[str, str]:
     """The type of each hardware model the file names, as far as its rows tell.
 
@@ -256,20 +217,13 @@ def _sources(
     index of the source it relays."""
     sources: list[SourceInput] = []
     for cell in cells:
-        errors = FormErrors()
-        form = _Fields(
-            [
-                ("s_publisher", cell.publisher),
-                ("s_url", cell.url or ""),
-                ("s_tier", cell.tier),
-                ("s_published_on", str(cell.published or "")),
-            ]  # fmt: skip
-        )
-        checked = parse_source(form, "s", errors)
-        for messages in errors.values():
-            problem(f"{cell.publisher}: {' '.join(messages)}")
-        if checked is not None and not errors:
-            sources.append(checked)
+        data = {"publisher": cell.publisher, "url": cell.url, "tier": cell.tier,
+                "published_on": cell.published}  # fmt: skip
+        try:
+            sources.append(SourceInput.model_validate(data))
+        except ValidationError as exc:
+            for messages in InputErrors.of(exc).values():
+                problem(f"{cell.publisher}: {' '.join(messages)}")
     relays: list[int | None] = [None] * len(sources)
     if len(sources) == len(cells):
         for i, cell in enumerate(cells):
@@ -385,15 +339,11 @@ def _import_row(
 
     before = len(report.problems)
     try:
-        form = _form(row)
+        data = deal_row_data(row)
     except CellError as exc:
         problem("parties" if "role" in str(exc) else "hardware")(str(exc))
         return None
-    deal_in, errors = parse_deal_form(form)
-    for key, messages in errors.items():
-        column = _COLUMN_OF.get(key) or key.partition("-")[0].replace("party", "parties")
-        for message in messages:
-            problem(column)(message)
+    deal_in = _checked(data, problem)
     status = row.get("status", "")
     if status not in values(Status):
         problem("status")(
@@ -409,19 +359,7 @@ def _import_row(
     if not cells and "sources" not in {p.column for p in report.problems[before:]}:
         problem("sources")("at least one source is needed: 'Publisher (tier, date) <url>'")
 
-    organizations = [names.organization(p.organization) for p in deal_in.parties]
-    unknown = {p.organization: None for p, o in zip(deal_in.parties, organizations, strict=True)
-               if o is None and not names.create_missing}  # fmt: skip
-    for name in unknown:
-        problem("parties")(f"'{name}' is not a known organization")
-    party_roles = [(p.organization, p.role) for p in deal_in.parties]
-    hardware: list[Hardware | None] = []
-    for hw_in in deal_in.hardware:
-        hardware_type = names.hardware_types.get(hw_in.name.lower(), HardwareType.OTHER.value)
-        found_hw = names.hardware_model(hw_in.name, hardware_type, _vendor_of(party_roles))
-        if found_hw is None and not names.create_missing:
-            problem("hardware")(f"'{hw_in.name}' is not a known hardware model")
-        hardware.append(found_hw)
+    organizations, hardware = _records(deal_in, names, problem) if deal_in else ([], [])
 
     existing: Deal | None = None
     raw_id = row.get("id", "")
@@ -438,7 +376,7 @@ def _import_row(
                 f" now, {version} in the file) — export it again"
             )
     sources, relays = _sources(cells, problem("sources"))
-    if len(report.problems) > before:
+    if len(report.problems) > before or deal_in is None:
         return None
     orgs = [o for o in organizations if o is not None]
     hws = [h for h in hardware if h is not None]
@@ -469,6 +407,40 @@ def _import_row(
     report.rows.append(PlannedRow(line, "update", deal.title, deal.id))
     deal.refresh_status()
     return None
+
+
+def _checked(
+    data: dict[str, Any], problem: Callable[[str], Callable[[str], None]]
+) -> DealInput | None:
+    """The row's deal input, or None after noting each problem under its column."""
+    try:
+        return DealInput.model_validate(data)
+    except ValidationError as exc:
+        for loc, messages in InputErrors.of(exc).items():
+            for message in messages:
+                problem(column_of(loc))(message)
+        return None
+
+
+def _records(
+    deal_in: DealInput, names: _Names, problem: Callable[[str], Callable[[str], None]]
+) -> tuple[list[Organization | None], list[Hardware | None]]:
+    """The organizations and hardware the row names (None where unknown, noted as problems
+    unless the import creates them)."""
+    organizations = [names.organization(p.organization) for p in deal_in.parties]
+    unknown = {p.organization: None for p, o in zip(deal_in.parties, organizations, strict=True)
+               if o is None and not names.create_missing}  # fmt: skip
+    for name in unknown:
+        problem("parties")(f"'{name}' is not a known organization")
+    party_roles = [(p.organization, p.role) for p in deal_in.parties]
+    hardware: list[Hardware | None] = []
+    for hw_in in deal_in.hardware:
+        hardware_type = names.hardware_types.get(hw_in.name.lower(), HardwareType.OTHER.value)
+        found_hw = names.hardware_model(hw_in.name, hardware_type, _vendor_of(party_roles))
+        if found_hw is None and not names.create_missing:
+            problem("hardware")(f"'{hw_in.name}' is not a known hardware model")
+        hardware.append(found_hw)
+    return organizations, hardware
 
 
 def _add_new_sources(deal: Deal, sources: list[Source]) -> None:

@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.cells import CellError, parse_amount
+from app.domain.cells import CellError, parse_whole
 from app.domain.dates import PartialDate, PartialDateError
 from app.domain.formatting import money_label
 from app.filters.kinds import Condition, Filter, Records
@@ -59,13 +59,13 @@ class AmountBound(Filter):
         if raw is None:
             return None
         try:
-            amount = parse_amount(raw)
+            amount = parse_whole(raw)
         except CellError as exc:
             problems.add(self.name, f"{self.name}: {exc} (US dollars)")
             return None
         if amount is not None and amount > MAX_AMOUNT:
             problems.add(self.name, f"{self.name}: '{raw}' is implausibly large")
-        return None if amount is None else int(amount)
+        return amount
 
     def check(self, values: Mapping[str, Any], problems: Problems) -> None:
         value, low = values[self.name], values.get(self.after)

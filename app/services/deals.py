@@ -14,6 +14,17 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import HardwareType, OrgKind
+from app.inputs.deal import (
+    DealInput,
+    HardwareLineInput,
+    NewDealInput,
+    RelayInput,
+    SourceFields,
+    SourceInput,
+    StatusInput,
+)
+from app.inputs.errors import InputErrors, Loc
+from app.inputs.types import choice_problem
 from app.models import (
     Deal,
     DealHardware,
@@ -28,15 +39,6 @@ from app.models import (
     User,
     utcnow,
 )
-from app.schemas import (
-    DealInput,
-    FormErrors,
-    HardwareInput,
-    NewDealInput,
-    SourceInput,
-    StatusInput,
-    hardware_type_choice,
-)
 
 
 class DealError(ValueError):
@@ -47,7 +49,7 @@ class ValidationFailed(Exception):
     """The input breaks a rule; `existing` holds records a message names (to link to them)."""
 
     def __init__(
-        self, errors: FormErrors, existing: "list[Organization | Hardware] | None" = None
+        self, errors: InputErrors, existing: "list[Organization | Hardware] | None" = None
     ) -> None:
         super().__init__("; ".join(m for ms in errors.values() for m in ms))
         self.errors = errors
@@ -138,13 +140,13 @@ def unique_slug(session: Session, model: type[Organization] | type[Hardware], na
 
 
 def _resolve(
-    session: Session, deal_in: DealInput, errors: FormErrors, create_missing: bool
+    session: Session, deal_in: DealInput, errors: InputErrors, create_missing: bool
 ) -> tuple[list[Organization], list[Hardware]]:
-    """The records the form names, creating unknown ones only when the analyst asked to."""
+    """The records the input names, creating unknown ones only when the analyst asked to."""
     created: dict[str, Organization] = {}
     hint = "tick “Create organizations and hardware not yet known” to add it"
 
-    def organization(name: str, error_key: str) -> Organization | None:
+    def organization(name: str, error_key: Loc) -> Organization | None:
         found = find_organization(session, name) or created.get(name.lower())
         if found is None and create_missing:
             found = Organization(
@@ -156,10 +158,10 @@ def _resolve(
             errors.add(error_key, f"'{name}' is not a known organization — {hint}")
         return found
 
-    orgs = [organization(p.organization, f"party-{p.row}") for p in deal_in.parties]
+    orgs = [organization(p.organization, ("parties", i)) for i, p in enumerate(deal_in.parties)]
     hardware: list[Hardware] = []
-    for line in deal_in.hardware:
-        hw = _hardware(session, line, errors, create_missing, organization, hint)
+    for i, line in enumerate(deal_in.hardware):
+        hw = _hardware(session, line, ("hardware", i), errors, create_missing, organization, hint)
         if hw is not None:
             hardware.append(hw)
     return [o for o in orgs if o is not None], hardware
@@ -167,31 +169,33 @@ def _resolve(
 
 def _hardware(
     session: Session,
-    line: HardwareInput,
-    errors: FormErrors,
+    line: HardwareLineInput,
+    key: Loc,
+    errors: InputErrors,
     create_missing: bool,
-    organization: Callable[[str, str], Organization | None],
+    organization: Callable[[str, Loc], Organization | None],
     hint: str,
 ) -> Hardware | None:
-    key = f"hardware-{line.row}"
     found = find_hardware(session, line.name)
     if found is not None:
         return found
     if not create_missing:
         errors.add(key, f"'{line.name}' is not a known hardware model — {hint}")
         return None
-    hardware_type = hardware_type_choice(errors, key, line.type or "")
+    type_problem = choice_problem(HardwareType, "hardware type", line.type or "")
+    if type_problem:
+        errors.add(key, type_problem)
     if not line.vendor:
         errors.add(key, f"to create '{line.name}', name its vendor (e.g. NVIDIA, Microsoft)")
         return None
     vendor = organization(line.vendor, key)
-    if vendor is None or hardware_type not in set(HardwareType):
+    if vendor is None or line.type is None or type_problem:
         return None
     hw = Hardware(
         name=line.name,
         slug=unique_slug(session, Hardware, line.name),
         vendor=vendor,
-        type=hardware_type,
+        type=line.type,
         in_house=vendor.kind in (OrgKind.HYPERSCALER, OrgKind.AI_LAB),
     )
     session.add(hw)
@@ -201,14 +205,10 @@ def _hardware(
 def apply_input(
     deal: Deal, deal_in: DealInput, orgs: list[Organization], hws: list[Hardware]
 ) -> None:
-    for name in (
-        "title", "summary", "value_usd", "value_qualifier", "capacity_mw", "capacity_qualifier",
-        "chips", "chips_qualifier", "announced", "term_start", "term_end", "region",
-        "confidence", "confidence_note", "notes",
-    ):  # fmt: skip
+    """Write the input onto the deal: its columns by the model's own field list, then its
+    types, parties and hardware lines (`orgs` and `hws` are the records they name)."""
+    for name in DealInput.column_fields():
         setattr(deal, name, getattr(deal_in, name))
-    assert deal_in.first_reported is not None
-    deal.first_reported = deal_in.first_reported
     wanted_types = set(deal_in.deal_types)
     deal.type_rows = [r for r in deal.type_rows if r.type in wanted_types] + [
         DealTypeRow(type=t) for t in deal_in.deal_types if t not in {r.type for r in deal.type_rows}
@@ -246,16 +246,9 @@ def unique_lines(deal_in: DealInput, hws: list[Hardware]) -> list[tuple[Hardware
     return list(lines.items())
 
 
-def _source(source_in: SourceInput, user: User) -> Source:
-    return Source(
-        publisher=source_in.publisher,
-        tier=source_in.tier,
-        url=source_in.url,
-        title=source_in.title,
-        published=source_in.published,
-        quote=source_in.quote,
-        created_by_id=user.id,
-    )
+def _source(source_in: SourceInput | RelayInput, user: User) -> Source:
+    fields = {name: getattr(source_in, name) for name in SourceFields.model_fields}
+    return Source(**fields, tier=source_in.tier, created_by_id=user.id)
 
 
 def create_deal(
@@ -267,15 +260,14 @@ def create_deal(
     ValidationFailed for bad input; PossibleDuplicate when similar deals exist and the analyst
     has not decided yet (`duplicate_decision`: "new", or "duplicate_of:ID", "expands:ID", …).
     """
-    errors = FormErrors()
-    orgs, hws = _resolve(session, new_in.deal, errors, create_missing)
+    errors = InputErrors()
+    orgs, hws = _resolve(session, new_in, errors, create_missing)
     if errors:
         session.rollback()
         raise ValidationFailed(errors)
-    assert new_in.deal.first_reported is not None
     relation: tuple[str, Deal] | None = None
     if not duplicate_decision:
-        duplicates = find_duplicates(session, orgs, hws, new_in.deal.first_reported)
+        duplicates = find_duplicates(session, orgs, hws, new_in.first_reported)
         if duplicates:
             session.rollback()
             raise PossibleDuplicate(duplicates)
@@ -284,11 +276,11 @@ def create_deal(
         target = session.get(Deal, int(target_id)) if target_id.isdigit() else None
         if kind not in RELATION_DECISIONS or target is None or target.deleted_at is not None:
             session.rollback()
-            raise ValidationFailed(FormErrors({"__all__": ["that related deal does not exist"]}))
+            raise ValidationFailed(InputErrors({(): ["that related deal does not exist"]}))
         relation = (kind, target)
-    assert new_in.source is not None and new_in.status_on is not None
+    assert new_in.status_on is not None  # the model defaults it to the first report
     deal = Deal(status=new_in.status, created_by_id=user.id, updated_by_id=user.id)
-    apply_input(deal, new_in.deal, orgs, hws)
+    apply_input(deal, new_in, orgs, hws)
     source = _source(new_in.source, user)
     deal.sources.append(source)
     if new_in.relay is not None:
@@ -316,7 +308,7 @@ def update_deal(
     """Save an edit made on `version`; StaleEdit if the deal has changed since."""
     if deal.version != version:
         raise StaleEdit()
-    errors = FormErrors()
+    errors = InputErrors()
     orgs, hws = _resolve(session, deal_in, errors, create_missing)
     if errors:
         session.rollback()
@@ -339,11 +331,12 @@ def record_status(session: Session, deal: Deal, status_in: StatusInput, user: Us
     if status_in.source_id is not None:
         source = next((s for s in deal.sources if s.id == status_in.source_id), None)
         if source is None:
-            raise ValidationFailed(FormErrors({"source_id": ["that source is not on this deal"]}))
+            raise ValidationFailed(
+                InputErrors({("source_id",): ["that source is not on this deal"]})
+            )
     elif status_in.source is not None:
         source = _source(status_in.source, user)
         deal.sources.append(source)
-    assert status_in.effective is not None
     event = StatusEvent(
         status=status_in.status,
         effective=status_in.effective,
@@ -367,7 +360,9 @@ def add_source(
     if relays_id is not None:
         original = next((s for s in deal.sources if s.id == relays_id), None)
         if original is None:
-            raise ValidationFailed(FormErrors({"relays_id": ["that source is not on this deal"]}))
+            raise ValidationFailed(
+                InputErrors({("relays_id",): ["that source is not on this deal"]})
+            )
         source.relays = original
     deal.sources.append(source)
     session.flush()

@@ -143,7 +143,7 @@ def _quantity(row: dict[str, str], column: str, qualifier_column: str) -> dict[s
     amount = parse_amount(row[column])
     if amount is None:
         return {column: None, qualifier_column: None}
-    number: float | int = amount if column == "capacity_mw" else int(amount)
+    number = float(amount) if column == "capacity_mw" else int(amount)
     return {column: number, qualifier_column: _blank(row[qualifier_column]) or "exact"}
 
 

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.inputs.errors import InputErrors
+from app.inputs.records import HardwareRecordInput, OrganizationInput
 from app.models import Hardware, Organization, OrganizationAlias, User, utcnow
-from app.schemas import FormErrors, HardwareRecordInput, OrganizationInput
 from app.services.deals import (
     StaleEdit,
     ValidationFailed,
@@ -39,7 +40,7 @@ def _organizations_named(session: Session, names: list[str]) -> dict[str, tuple[
 def _check_organization_names(
     session: Session, data: OrganizationInput, current: Organization | None
 ) -> None:
-    errors = FormErrors()
+    errors = InputErrors()
     existing: list[Organization | Hardware] = []
     taken = _organizations_named(session, [data.name, *data.aliases])
     for field_name, names in (("name", [data.name]), ("aliases", data.aliases)):
@@ -49,7 +50,7 @@ def _check_organization_names(
                 continue
             org, used_as = hit
             how = "is the name of" if used_as == "name" else "is already an alias of"
-            errors.add(field_name, f"'{name}' {how} {org.name} — edit that organization instead")
+            errors.add((field_name,), f"'{name}' {how} {org.name} — edit that organization instead")
             if org not in existing:
                 existing.append(org)
     if errors:
@@ -76,8 +77,8 @@ def _commit(session: Session, what: str) -> None:
         raise StaleEdit() from exc
     except IntegrityError as exc:
         session.rollback()
-        errors = FormErrors()
-        errors.add("name", f"another {what} with this name was saved a moment ago — check it")
+        errors = InputErrors()
+        errors.add(("name",), f"another {what} with this name was saved a moment ago — check it")
         raise ValidationFailed(errors) from exc
 
 
@@ -113,18 +114,21 @@ def save_hardware(
     """Create (no `current`) or update a hardware model; the vendor must be a known
     organization (by name, slug or alias)."""
     session.info["user_id"] = user.id
-    errors = FormErrors()
+    errors = InputErrors()
     existing: list[Organization | Hardware] = []
     same = session.scalars(
         select(Hardware).where(func.lower(Hardware.name) == data.name.lower())
     ).first()
     if same is not None and (current is None or same.id != current.id):
-        errors.add("name", f"'{data.name}' is already recorded as {same.name} — edit that instead")
+        errors.add(
+            ("name",), f"'{data.name}' is already recorded as {same.name} — edit that instead"
+        )
         existing.append(same)
     vendor = find_organization(session, data.vendor)
     if vendor is None:
         errors.add(
-            "vendor", f"'{data.vendor}' is not a known organization — add it first, then come back"
+            ("vendor",),
+            f"'{data.vendor}' is not a known organization — add it first, then come back",
         )
     if errors or vendor is None:
         raise ValidationFailed(errors, existing)

@@ -19,18 +19,21 @@ from app.domain.vocabulary import (
     Status,
     values,
 )
-from app.models import Deal, Hardware, Organization, OrganizationAlias
-from app.queries.audit import deal_history
-from app.queries.deals import get_deal
-from app.schemas import (
-    FormErrors,
-    parse_deal_form,
-    parse_new_deal_form,
-    parse_source,
-    parse_status_form,
+from app.inputs.errors import FormErrors
+from app.inputs.forms import (
+    HARDWARE_COLUMNS,
+    PARTY_COLUMNS,
+    deal_form_values,
+    read_deal,
+    read_new_deal,
+    read_source,
+    read_status,
     text,
     texts,
 )
+from app.models import Deal, Hardware, Organization, OrganizationAlias
+from app.queries.audit import deal_history
+from app.queries.deals import get_deal
 from app.services import deals as deal_service
 from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, redirect_after_post
@@ -41,10 +44,7 @@ router = APIRouter()
 PARTY_ROWS = 3
 HARDWARE_ROWS = 2
 # Each row of the form posts one value per column, in order; `*_row` markers count the rows.
-ROW_COLUMNS = {
-    "remove_party": ("party_organization", "party_role"),
-    "remove_hardware": ("hardware_name", "hardware_chips", "hardware_type", "hardware_vendor"),
-}
+ROW_COLUMNS = {"remove_party": PARTY_COLUMNS, "remove_hardware": HARDWARE_COLUMNS}
 MULTI_NAMES = ("deal_type", "party_row", "hardware_row", *ROW_COLUMNS["remove_party"],
                *ROW_COLUMNS["remove_hardware"])  # fmt: skip
 # Buttons that change the form's rows rather than save it (used without JavaScript).
@@ -76,8 +76,7 @@ class FormValues:
 
     @property
     def hardware(self) -> list[tuple[str, str, str, str]]:
-        cols = [self.getlist(n) for n in ("hardware_name", "hardware_chips", "hardware_type",
-                                           "hardware_vendor")]  # fmt: skip
+        cols = [self.getlist(n) for n in HARDWARE_COLUMNS]
         rows = [tuple(c[i] if i < len(c) else "" for c in cols) for i in range(len(cols[0]))]
         rows += [("", "", "", "")] * (max(HARDWARE_ROWS - len(rows), 0) + self.extra_hardware_rows)
         return rows  # type: ignore[return-value]
@@ -102,35 +101,8 @@ class FormValues:
 
     @classmethod
     def from_deal(cls, deal: Deal) -> "FormValues":
-        single = {
-            "title": deal.title,
-            "summary": deal.summary or "",
-            "value_usd": str(deal.value_usd) if deal.value_usd is not None else "",
-            "value_qualifier": deal.value_qualifier or "",
-            "capacity_mw": f"{deal.capacity_mw:g}" if deal.capacity_mw is not None else "",
-            "capacity_qualifier": deal.capacity_qualifier or "",
-            "chips": str(deal.chips) if deal.chips is not None else "",
-            "chips_qualifier": deal.chips_qualifier or "",
-            "first_reported_on": str(deal.first_reported),
-            "announced_on": str(deal.announced or ""),
-            "term_start": str(deal.term_start or ""),
-            "term_end": str(deal.term_end or ""),
-            "region": deal.region or "",
-            "confidence": deal.confidence,
-            "confidence_note": deal.confidence_note or "",
-            "notes": deal.notes or "",
-            "version": str(deal.version),
-        }
-        multi = {
-            "deal_type": deal.deal_types,
-            "party_organization": [p.organization.name for p in deal.parties],
-            "party_role": [p.role for p in deal.parties],
-            "hardware_name": [line.hardware.name for line in deal.hardware_lines],
-            "hardware_chips": [str(line.chips or "") for line in deal.hardware_lines],
-            "hardware_type": [line.hardware.type for line in deal.hardware_lines],
-            "hardware_vendor": [line.hardware.vendor.name for line in deal.hardware_lines],
-        }
-        return cls(single, multi)
+        single, multi = deal_form_values(deal)
+        return cls({**single, "version": str(deal.version)}, multi)
 
 
 def _choices(session: Session) -> dict[str, object]:
@@ -208,15 +180,16 @@ def deal_create_submit(
     form_values = FormValues.from_form(form)
     if any(button in form for button in ROW_BUTTONS):
         return _form_page(request, session, form_values)
-    new_in, errors = parse_new_deal_form(form)
-    if not errors:
+    reading = read_new_deal(form)
+    errors = reading.errors
+    if reading.value is not None:
         try:
             deal = deal_service.create_deal(
-                session, new_in, user, create_missing=bool(text(form, "create_missing")),
+                session, reading.value, user, create_missing=bool(text(form, "create_missing")),
                 duplicate_decision=text(form, "duplicate_decision"),
             )  # fmt: skip
         except deal_service.ValidationFailed as exc:
-            errors = exc.errors
+            errors = reading.refused(exc.errors)
         except deal_service.PossibleDuplicate as exc:
             return _form_page(request, session, form_values, duplicates=exc.deals)
         else:
@@ -247,17 +220,18 @@ def deal_edit_submit(
     form_values = FormValues.from_form(form)
     if any(button in form for button in ROW_BUTTONS):
         return _form_page(request, session, form_values, deal=deal)
-    deal_in, errors = parse_deal_form(form)
+    reading = read_deal(form)
+    errors = reading.errors
     version_text = text(form, "version")
     version = int(version_text) if version_text.isdigit() else -1
-    if not errors:
+    if reading.value is not None:
         try:
             deal_service.update_deal(
-                session, deal, deal_in, version, user,
+                session, deal, reading.value, version, user,
                 create_missing=bool(text(form, "create_missing")),
             )  # fmt: skip
         except deal_service.ValidationFailed as exc:
-            errors = exc.errors
+            errors = reading.refused(exc.errors)
         except deal_service.StaleEdit:
             current = _live_deal(session, deal_id)
             return _form_page(
@@ -294,12 +268,13 @@ def deal_status_submit(
 ) -> Response:
     """Append a status event; the deal's status follows the latest event."""
     deal = _live_deal(session, deal_id)
-    status_in, errors = parse_status_form(form)
-    if not errors:
+    reading = read_status(form)
+    errors = reading.errors
+    if reading.value is not None:
         try:
-            deal_service.record_status(session, deal, status_in, user)
+            deal_service.record_status(session, deal, reading.value, user)
         except deal_service.ValidationFailed as exc:
-            errors = exc.errors
+            errors = reading.refused(exc.errors)
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Status change recorded.")
@@ -312,17 +287,15 @@ def deal_source_submit(
 ) -> Response:
     """Add a source, possibly a relay of one already listed."""
     deal = _live_deal(session, deal_id)
-    errors = FormErrors()
-    source_in = parse_source(form, "added", errors)
-    if source_in is None:
-        errors.add("added_publisher", "name the publisher (e.g. The Information, Reuters)")
+    reading = read_source(form, "added")
+    errors = reading.errors
     relays_text = text(form, "relays_id")
     relays_id = int(relays_text) if relays_text.isdigit() else None
-    if not errors and source_in is not None:
+    if reading.value is not None:
         try:
-            deal_service.add_source(session, deal, source_in, relays_id, user)
+            deal_service.add_source(session, deal, reading.value, relays_id, user)
         except deal_service.ValidationFailed as exc:
-            errors = exc.errors
+            errors = reading.refused(exc.errors)
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Source added.")

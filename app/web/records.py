@@ -12,9 +12,10 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.domain.vocabulary import HardwareType, OrgKind, values
+from app.inputs.errors import FormErrors
+from app.inputs.forms import read_hardware, read_organization, text
 from app.models import Hardware, Organization
 from app.queries.directory import get_hardware, get_organization
-from app.schemas import FormErrors, parse_hardware_form, parse_organization_form, text
 from app.services.deals import StaleEdit, ValidationFailed
 from app.services.directory import save_hardware, save_organization
 from app.unit_of_work import SessionDep
@@ -98,21 +99,23 @@ def organization_create_form(request: Request, user: Analyst) -> Response:
 def organization_create_submit(
     request: Request, session: SessionDep, user: Analyst, form: FormDataDep
 ) -> Response:
-    data, errors = parse_organization_form(form)
-    if not errors:
+    reading = read_organization(form)
+    if reading.value is not None:
         try:
-            org = save_organization(session, data, user)
+            org = save_organization(session, reading.value, user)
         except ValidationFailed as exc:
             return _organization_page(
                 request,
                 Typed.from_form(form),
-                errors=exc.errors,
+                errors=reading.refused(exc.errors),
                 existing=exc.existing,
                 status_code=422,
             )
         url = str(request.url_for("organization_detail", slug=org.slug))
         return redirect_after_post(request, url, flash=f"Organization {org.name} added.")
-    return _organization_page(request, Typed.from_form(form), errors=errors, status_code=422)
+    return _organization_page(
+        request, Typed.from_form(form), errors=reading.errors, status_code=422
+    )
 
 
 @router.get("/organizations/{slug}/edit", name="organization_edit_form")
@@ -129,15 +132,14 @@ def organization_edit_submit(
 ) -> Response:
     """Save; 409 with the saved record beside what was typed if someone saved in between."""
     org = _live_organization(session, slug)
-    data, errors = parse_organization_form(form)
-    if not errors:
+    reading = read_organization(form)
+    if reading.value is not None:
         try:
-            save_organization(session, data, user, org, _version(form))
+            save_organization(session, reading.value, user, org, _version(form))
         except ValidationFailed as exc:
-            errors = exc.errors
             return _organization_page(
-                request, Typed.from_form(form), record=org, errors=errors, existing=exc.existing,
-                status_code=422,
+                request, Typed.from_form(form), record=org, errors=reading.refused(exc.errors),
+                existing=exc.existing, status_code=422,
             )  # fmt: skip
         except StaleEdit:
             current = _live_organization(session, slug)
@@ -148,7 +150,7 @@ def organization_edit_submit(
         url = str(request.url_for("organization_detail", slug=slug))
         return redirect_after_post(request, url, flash="Changes saved.")
     return _organization_page(
-        request, Typed.from_form(form), record=org, errors=errors, status_code=422
+        request, Typed.from_form(form), record=org, errors=reading.errors, status_code=422
     )
 
 
@@ -187,18 +189,20 @@ def hardware_create_form(request: Request, session: SessionDep, user: Analyst) -
 def hardware_create_submit(
     request: Request, session: SessionDep, user: Analyst, form: FormDataDep
 ) -> Response:
-    data, errors = parse_hardware_form(form)
-    if not errors:
+    reading = read_hardware(form)
+    if reading.value is not None:
         try:
-            hardware = save_hardware(session, data, user)
+            hardware = save_hardware(session, reading.value, user)
         except ValidationFailed as exc:
             return _hardware_page(
-                request, session, Typed.from_form(form), errors=exc.errors, existing=exc.existing,
-                status_code=422,
+                request, session, Typed.from_form(form), errors=reading.refused(exc.errors),
+                existing=exc.existing, status_code=422,
             )  # fmt: skip
         url = str(request.url_for("hardware_detail", slug=hardware.slug))
         return redirect_after_post(request, url, flash=f"Hardware model {hardware.name} added.")
-    return _hardware_page(request, session, Typed.from_form(form), errors=errors, status_code=422)
+    return _hardware_page(
+        request, session, Typed.from_form(form), errors=reading.errors, status_code=422
+    )
 
 
 @router.get("/hardware/{slug}/edit", name="hardware_edit_form")
@@ -212,14 +216,14 @@ def hardware_edit_submit(
     request: Request, session: SessionDep, user: Analyst, slug: str, form: FormDataDep
 ) -> Response:
     hardware = _live_hardware(session, slug)
-    data, errors = parse_hardware_form(form)
-    if not errors:
+    reading = read_hardware(form)
+    if reading.value is not None:
         try:
-            save_hardware(session, data, user, hardware, _version(form))
+            save_hardware(session, reading.value, user, hardware, _version(form))
         except ValidationFailed as exc:
             return _hardware_page(
-                request, session, Typed.from_form(form), record=hardware, errors=exc.errors,
-                existing=exc.existing, status_code=422,
+                request, session, Typed.from_form(form), record=hardware,
+                errors=reading.refused(exc.errors), existing=exc.existing, status_code=422,
             )  # fmt: skip
         except StaleEdit:
             current = _live_hardware(session, slug)
@@ -230,5 +234,6 @@ def hardware_edit_submit(
         url = str(request.url_for("hardware_detail", slug=slug))
         return redirect_after_post(request, url, flash="Changes saved.")
     return _hardware_page(
-        request, session, Typed.from_form(form), record=hardware, errors=errors, status_code=422
-    )
+        request, session, Typed.from_form(form), record=hardware, errors=reading.errors,
+        status_code=422,
+    )  # fmt: skip
