@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from app.api import create_api_app
+from app.api import ApiMount, create_api_app
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 from app.derived.cache import FigureCache
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The JSON API is an app of its own (app/api). Mounted without a name, so `url_for` finds
     # the names of either app from both: API answers link to pages, pages to the API.
     api = create_api_app(settings, app.state.sessionmaker, app.state.figures)
-    app.mount("/api", api)
+    app.router.routes.append(ApiMount("/api", api))
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
     app.add_exception_handler(SignInRequired, send_to_sign_in)
     app.add_exception_handler(FilterError, filter_error_page)

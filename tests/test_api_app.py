@@ -90,6 +90,12 @@ def test_unknown_paths_under_api_are_problems_and_pages_stay_html(client: TestCl
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
 
 
+def test_a_path_with_a_newline_is_still_the_apis(client: TestClient) -> None:
+    """Starlette's mount pattern stops at a newline; the API's takes every path under /api."""
+    for path in ("/api/v1/organizations/a%0Ab", "/api/v1/hardware/%0A", "/api/%0A"):
+        assert problem(client.get(path), 404)["status"] == 404
+
+
 # The site around the API ---------------------------------------------------------------------
 
 

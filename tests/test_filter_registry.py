@@ -127,7 +127,7 @@ def test_the_new_filter_has_a_chip_and_a_field(demo: Session) -> None:
 def test_the_app_documents_and_offers_every_registered_filter(client: TestClient) -> None:
     """The running surfaces are built from FILTERS: the API's parameters, `deals export`."""
     schema = client.get("/api/openapi.json").json()
-    parameters = schema["paths"]["/api/v1/deals"]["get"]["parameters"]
+    parameters = schema["paths"]["/v1/deals"]["get"]["parameters"]
     assert [p["name"] for p in parameters] == [flt.name for flt in FILTERS]
     help_text = CliRunner().invoke(deals_cli, ["export", "--help"], env={"COLUMNS": "200"}).output
     options: list[str] = [f"--{flt.name.replace('_', '-')}" for flt in FILTERS if not flt.paging]

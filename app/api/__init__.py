@@ -6,9 +6,12 @@ describe it. What it shares with the site (settings, the sessionmaker, the figur
 handed to `create_api_app`, never read through the site's app.
 """
 
+import re
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import sessionmaker
+from starlette.routing import Mount
 
 from app.api import deals, directory
 from app.api.auth import API_DEPENDENCIES, ApiUser, credentials_required
@@ -69,3 +72,13 @@ def create_api_app(
     api.include_router(router)
     install_docs(api)
     return api
+
+
+class ApiMount(Mount):
+    """Where the site hands requests to the API: every path under the prefix. Starlette's own
+    pattern (`^/api/(?P<path>.*)$`) stops at a newline, so `/api/v1/organizations/a%0Ab` fell
+    through to the site's HTML 404 instead of the API's problem."""
+
+    def __init__(self, path: str, app: FastAPI) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)

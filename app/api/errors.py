@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
 from app.filters import FilterError
-
 from app.inputs.errors import WHOLE, api_path, message
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
