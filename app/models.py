@@ -140,7 +140,9 @@ class Organization(TimestampMixin, Base):
 
     @property
     def alias_names(self) -> list[str]:
-        return [a.alias for a in self.aliases]
+        """In one order on every database and however the collection was loaded (the loaded
+        list keeps the order aliases were added in; databases collate case differently)."""
+        return sorted((a.alias for a in self.aliases), key=lambda alias: (alias.lower(), alias))
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
