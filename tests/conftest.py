@@ -1,7 +1,9 @@
 """Fixtures: every database test runs on SQLite and on the machine's real Postgres."""
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from fastapi import FastAPI
@@ -24,7 +26,7 @@ from tests.live import ARTIFACTS, CHROMIUM_ARGS, chromium_path
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    """One throwaway Postgres database per run, migrated with Alembic."""
+    """One throwaway Postgres database per run, migrated with Alembic and left empty."""
     with throwaway_postgres() as url:
         migrate.upgrade(url)
         engine = make_engine(url)
@@ -32,26 +34,68 @@ def postgres_engine() -> Iterator[Engine]:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_demo_engine() -> Iterator[Engine]:
+    """A second throwaway Postgres database per run, migrated and holding the demo data,
+    loaded once; each test that asks for `demo` works inside a transaction rolled back."""
+    with throwaway_postgres("cdt_demo") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        with AppSession(engine) as session:
+            load_demo(session)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template() -> Iterator[sqlite3.Connection]:
+    """An in-memory SQLite database holding the demo data, built once per run; each test that
+    asks for `demo` gets its own copy of it (sqlite3's online backup, a few milliseconds)."""
+    engine = make_engine("sqlite://", poolclass=StaticPool)
+    Base.metadata.create_all(engine)
+    with AppSession(engine) as session:
+        load_demo(session)
+    raw = engine.raw_connection()
+    yield cast(sqlite3.Connection, raw.driver_connection)
+    raw.close()
+    engine.dispose()
+
+
 @pytest.fixture(params=enabled_databases())
 def db_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _wants_demo(request: pytest.FixtureRequest) -> bool:
+    """Whether the test uses the demo data (directly or through a fixture built on it)."""
+    return "demo" in request.fixturenames
+
+
 @pytest.fixture
 def session(db_name: str, request: pytest.FixtureRequest) -> Iterator[Session]:
-    """A session on an empty schema; nothing it writes outlives the test.
+    """A session on an empty schema, or on the demo data when the test asks for `demo`;
+    nothing it writes outlives the test.
 
-    SQLite: a new in-memory database per test. Postgres: the run's database, each test inside
-    an outer transaction that is rolled back, commits becoming savepoints.
+    SQLite: a new in-memory database per test (a copy of the run's demo database when the
+    demo is asked for). Postgres: the run's empty or demo database, each test inside an outer
+    transaction that is rolled back, commits becoming savepoints.
     """
     if db_name == "sqlite":
         engine = make_engine("sqlite://", poolclass=StaticPool)
-        Base.metadata.create_all(engine)
+        if _wants_demo(request):
+            template = request.getfixturevalue("sqlite_demo_template")
+            raw = engine.raw_connection()
+            template.backup(cast(sqlite3.Connection, raw.driver_connection))
+            raw.close()
+        else:
+            Base.metadata.create_all(engine)
         with AppSession(engine, expire_on_commit=False) as session:
             yield session
         engine.dispose()
         return
-    engine = request.getfixturevalue("postgres_engine")
+    engine = request.getfixturevalue(
+        "postgres_demo_engine" if _wants_demo(request) else "postgres_engine"
+    )
     with engine.connect() as connection:
         transaction = connection.begin()
         with AppSession(
@@ -63,8 +107,7 @@ def session(db_name: str, request: pytest.FixtureRequest) -> Iterator[Session]:
 
 @pytest.fixture
 def demo(session: Session) -> Session:
-    """The session, with the shipped demo data loaded."""
-    load_demo(session)
+    """The session, on a database holding the shipped demo data (built once per run)."""
     return session
 
 
