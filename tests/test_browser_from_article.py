@@ -51,9 +51,7 @@ def sign_in(page: Page, base: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def test_the_founding_report_is_added_to_the_maia_deal(
-    page: Page, site: tuple[str, str]
-) -> None:
+def test_the_founding_report_is_added_to_the_maia_deal(page: Page, site: tuple[str, str]) -> None:
     base, database_url = site
     sign_in(page, base)
     deals, sources = counts(database_url)
@@ -61,9 +59,7 @@ def test_the_founding_report_is_added_to_the_maia_deal(
     page.get_by_role("link", name="Record it from an article").click()
     expect(page.locator("h1")).to_have_text("Record a deal from an article")
     assert_accessible(page)
-    page.get_by_label("The article's text").fill(
-        (ARTICLES / "00-founding-report.txt").read_text()
-    )
+    page.get_by_label("The article's text").fill((ARTICLES / "00-founding-report.txt").read_text())
     page.get_by_role("button", name="Read it").click()
 
     matches = page.get_by_role("region", name="Already recorded? This report may be about")
