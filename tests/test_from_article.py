@@ -145,7 +145,7 @@ def test_a_new_deal_is_saved_from_the_prefilled_form(analyst: TestClient, demo: 
     assert values["first_reported_on"] == "2025-11-03"
     assert values["source_publisher"] == "Cloud Weekly"
     assert values["create_missing"] == "1"  # MI355X is new: offered for creation
-    assert "MI355X (gpu by AMD)" in soup.select_one("#new-names").text  # type: ignore[union-attr]
+    assert "MI355X (GPU by AMD)" in soup.select_one("#new-names").text  # type: ignore[union-attr]
     assert ("party_organization", "xAI") in fields and ("party_role", "customer") in fields
     hardware_evidence = soup.select_one("#hardware > .evidence q")
     assert hardware_evidence is not None and "50,000 AMD MI355X" in hardware_evidence.text

@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.config import Settings
-from app.domain.vocabulary import SourceTier
+from app.domain.vocabulary import SourceTier, label
 from app.extract.draft import Draft, DraftSource
 from app.extract.fetch import FetchFailed, FetchRefused
 from app.extract.report import NothingToRead, Report, read_report
@@ -171,7 +171,7 @@ def new_names(draft: Draft) -> list[str]:
     for h in draft.hardware:
         if not h.slug:
             made_by = f" by {h.vendor}" if h.vendor else ""
-            names.append(f"{h.name} ({h.type.replace('_', ' ')}{made_by})")
+            names.append(f"{h.name} ({label(h.type)}{made_by})")
     return names
 
 
