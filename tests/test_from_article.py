@@ -2,6 +2,7 @@
 #N" action and POST /api/v1/extract, on the demo data (SQLite and Postgres)."""
 
 import re
+from datetime import date
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -9,7 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.extract.draft import Draft, DraftSource
+from app.extract.report import Report
 from app.models import Deal, Source, StatusEvent
+from app.web.from_article import draft_form_values, report_values
 from tests.test_api import problem, token
 from tests.test_extract_match import deal_of
 
@@ -226,3 +230,45 @@ def test_the_api_needs_an_analysts_token_and_text_or_a_link(
         "/api/v1/extract", json={"url": "http://127.0.0.1:9/a"}, headers=headers
     )
     assert re.search(r"outside the public internet", problem(refused, 422)["errors"]["url"][0])
+
+
+def _report(sources: list[DraftSource], publisher: str | None) -> Report:
+    draft = Draft(title="t", sources=sources, status="rumored")
+    return Report("t", "https://example.com/a", publisher, date(2026, 5, 21), draft)
+
+
+def test_the_original_outlet_is_the_source_and_the_pasted_report_its_relay() -> None:
+    credited = DraftSource(publisher="The Information", tier="original")
+    relay = DraftSource(publisher="Cloud Weekly", tier="relay", relays="The Information")
+    relay.quote = "the key claim"
+    values = draft_form_values(_report([credited, relay], "Cloud Weekly")).single
+    assert (values["source_publisher"], values["source_tier"]) == ("The Information", "original")
+    assert values["source_published_on"] == ""  # the original's own date is not known
+    assert values["relay_publisher"] == "Cloud Weekly"
+    assert values["relay_url"] == "https://example.com/a"
+    assert values["relay_published_on"] == "2026-05-21"
+    assert values["relay_quote"] == "the key claim"
+    added = report_values(_report([credited, relay], "Cloud Weekly"))
+    assert (added["report_publisher"], added["report_relays"]) == (
+        "Cloud Weekly",
+        "The Information",
+    )
+
+
+def test_a_report_told_by_its_own_sources_is_the_source_itself() -> None:
+    other = DraftSource(publisher="Bloomberg", tier="original")
+    own = DraftSource(publisher="Reuters", tier="original", url=None, quote="q")
+    values = draft_form_values(_report([other, own], "Reuters")).single
+    assert (values["source_publisher"], values["source_tier"]) == ("Reuters", "original")
+    assert values["source_url"] == "https://example.com/a"
+    assert values["source_published_on"] == "2026-05-21"
+    assert "relay_publisher" not in values
+
+
+def test_nothing_is_proposed_that_the_report_does_not_state() -> None:
+    report = _report([], None)
+    report.draft.status = None
+    values = draft_form_values(report)
+    assert values.single["value_usd"] == values.single["chips"] == values.single["status"] == ""
+    assert "source_publisher" not in values.single
+    assert "create_missing" not in values.single

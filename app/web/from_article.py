@@ -113,6 +113,8 @@ def _report_source(draft: Draft, report: Report) -> tuple[DraftSource | None, Dr
     originals = [s for s in sources if s.tier in ORIGINALS]
     relays = [s for s in sources if s.tier == SourceTier.RELAY.value]
     own = sources[-1] if report.publisher and sources else None
+    if own is not None and own.tier in ORIGINALS:
+        return own, None  # told by its own sources: the report is the original
     if originals:
         relay = own if own is not None and own.tier == SourceTier.RELAY.value else None
         relay = relay or next((r for r in relays if r.relays == originals[0].publisher), None)
