@@ -272,3 +272,25 @@ def test_nothing_is_proposed_that_the_report_does_not_state() -> None:
     assert values.single["value_usd"] == values.single["chips"] == values.single["status"] == ""
     assert "source_publisher" not in values.single
     assert "create_missing" not in values.single
+
+
+def test_a_draft_with_problems_comes_back_in_place_with_what_was_read(
+    analyst: TestClient, demo: Session
+) -> None:
+    deals = count(demo, Deal)
+    page = analyst.post("/deals/from-article", data={"text": FOUNDING})
+    fields = posted(form_fields(page.text, "form.deal-form[action$='/deals/new']"))
+    assert fields["from_article"] == ["1"] and fields["first_reported_on"] == [""]
+    swapped = analyst.post("/deals/new", data=fields, headers={"HX-Request": "true"})
+    assert swapped.status_code == 422
+    soup = BeautifulSoup(swapped.text, "html.parser")
+    assert soup.select_one("h1") is None  # a fragment for the article page, under its heading
+    assert soup.select_one("#draft-heading") is not None
+    assert soup.select_one("#first_reported_on-error") is not None
+    assert soup.select_one("#source_publisher")["value"] == "The Information"  # type: ignore[index]
+    assert soup.select_one("#relay_publisher")["value"] == "Odaily"  # type: ignore[index]
+    whole = analyst.post("/deals/new", data=fields)  # without JavaScript: the whole entry page
+    assert whole.status_code == 422
+    heading = BeautifulSoup(whole.text, "html.parser").select_one("h1")
+    assert heading is not None and heading.text == "Record a deal"
+    assert count(demo, Deal) == deals
