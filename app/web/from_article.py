@@ -237,7 +237,8 @@ def _read(
 ) -> tuple[Typed, Report | None, FormErrors]:
     """The article form's fields, the report read from them, or what to fix."""
     article = Typed({name: text(form, name) for name in ARTICLE_FIELDS})
-    article["text"] = form.get("text") if isinstance(form.get("text"), str) else ""  # type: ignore[assignment]
+    pasted = form.get("text")
+    article["text"] = pasted if isinstance(pasted, str) else ""  # as pasted, lines kept
     errors = FormErrors()
     published: date | None = None
     if article.get("published_on"):
