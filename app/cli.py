@@ -25,7 +25,9 @@ from app.domain.cells import CellError
 from app.domain.vocabulary import UserRole
 from app.exchange.export import write_export_file
 from app.exchange.importer import import_csv, read_text
+from app.extract.fetch import FetchFailed, FetchRefused
 from app.extract.matches import extract_article
+from app.extract.report import read_report
 from app.filters import DealFilters, FilterError
 from app.filters.options import QueryPairs, filter_options
 from app.queries.deals import resolve_filters
@@ -171,7 +173,13 @@ def import_(
 
 @app.command("extract")
 def extract(
-    file: Annotated[str, typer.Argument(help="A news report as text; '-' reads standard input.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A news report as text; '-' reads standard input; an http(s) link is fetched "
+            "(within the ARTICLE_FETCH_* limits)."
+        ),
+    ],
     publisher: Annotated[str, typer.Option(help="Who published the report.")] = "",
     published_on: Annotated[
         str, typer.Option(help="When (YYYY-MM-DD): resolves 'on Tuesday', 'last month'.")
@@ -184,18 +192,31 @@ def extract(
     except ValueError as exc:
         console.print(f"[red]Error:[/] --published-on '{published_on}' is not a date (YYYY-MM-DD)")
         raise typer.Exit(2) from exc
-    try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        console.print(f"[red]Error:[/] {file}: {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+    link = file if file.startswith(("http://", "https://")) else ""
+    text = ""
+    if not link:
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            console.print(f"[red]Error:[/] {file}: {exc}", highlight=False)
+            raise typer.Exit(2) from exc
     if url and not url.startswith(("http://", "https://")):
         console.print(f"[red]Error:[/] '{url}' is not an http(s) address", highlight=False)
         raise typer.Exit(2)
     with _session_factory()() as session:
-        draft = extract_article(
-            session, text, publisher=publisher or None, published_on=published, url=url or None
-        )
+        if not link:
+            draft = extract_article(
+                session, text, publisher=publisher or None, published_on=published, url=url or None
+            )
+        else:
+            try:
+                draft = read_report(
+                    session, get_settings(), text="", url=link, publisher=publisher or None,
+                    published_on=published,
+                ).draft  # fmt: skip
+            except (FetchRefused, FetchFailed) as exc:
+                console.print(f"[red]Error:[/] {link}: {exc}", highlight=False)
+                raise typer.Exit(1) from exc
     typer.echo(draft.model_dump_json(indent=2))
 
 

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     # How long a page waits for figures not in that cache before it shows its rows and says
     # the counts are still being worked out (they are computed after the response).
     figure_time_limit_ms: int = 400
+    # Reading an article from its URL (app/extract/fetch.py): off, or with these limits.
+    article_fetch_enabled: bool = True
+    article_fetch_max_bytes: int = 2_000_000
+    article_fetch_timeout_s: float = 10.0
+    article_fetch_max_redirects: int = 5
+    # Addresses outside the public internet that may be fetched all the same, e.g.
+    # ["127.0.0.1"] for tests serving pages locally. Empty: only public addresses.
+    article_fetch_allowed_addresses: list[str] = []
 
     @field_validator("database_url")
     @classmethod

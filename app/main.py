@@ -22,6 +22,7 @@ from app.web import (
     directory,
     entry,
     export,
+    from_article,
     imports,
     pages,
     records,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         pages,
         entry,
+        from_article,
         export,
         deals,
         records,

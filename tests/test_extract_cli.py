@@ -4,12 +4,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.databases import enabled_databases, throwaway_postgres
+from tests.test_extract_fetch import Handler
 
 DEALS = str(Path(sys.executable).parent / "deals")
 FOUNDING = Path(__file__).parent / "data" / "articles" / "00-founding-report.txt"
@@ -33,8 +36,10 @@ def _prepare(url: str) -> None:
     assert run(url, "demo").returncode == 0
 
 
-def run(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "cli-test-" + "x" * 24}
+def run(
+    url: str, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "cli-test-" + "x" * 24, **(env or {})}
     return subprocess.run(
         [DEALS, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
     )
@@ -78,3 +83,24 @@ def test_bad_options_get_a_clear_message(demo_url: str) -> None:
     missing = run(demo_url, "extract", "no-such-report.txt")
     assert missing.returncode == 2 and "no-such-report.txt" in missing.stderr
     assert bad_date.stdout == bad_url.stdout == missing.stdout == ""
+
+
+def test_a_link_is_fetched_within_the_settings_limits(demo_url: str) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    link = f"http://127.0.0.1:{server.server_address[1]}/article"
+    try:
+        allowed = {"ARTICLE_FETCH_ALLOWED_ADDRESSES": '["127.0.0.1"]'}
+        read = run(demo_url, "extract", link, env=allowed)
+        assert read.returncode == 0, read.stderr
+        draft = json.loads(read.stdout)
+        assert draft["value_usd"] == 3_000_000_000
+        assert draft["sources"][-1]["publisher"] == "Cloud Weekly"
+        assert draft["sources"][-1]["url"] == link
+        refused = run(demo_url, "extract", link)
+        assert refused.returncode == 1
+        assert "outside the public internet" in " ".join(refused.stderr.split())
+        assert refused.stdout == ""
+    finally:
+        server.shutdown()
+        server.server_close()

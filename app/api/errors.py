@@ -221,5 +221,6 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "A conflict: the record changed since `version` was read, or a likely "
         "duplicate needs a `duplicate_decision`.",
         422: "Invalid values: `errors` names each bad field or query parameter.",
+        502: "A link to read could not be fetched: the site failed, was too slow or had no text.",
     }
     return {code: {"model": Problem, "description": descriptions[code]} for code in codes}

@@ -15,6 +15,7 @@ class DraftHardware(BaseModel):
     slug: str | None = Field(description="The directory's slug; null for a model not yet known.")
     type: str
     chips: int | None = None
+    vendor: str | None = Field(None, description="Who makes it: what a new model is created with.")
 
 
 class DraftSource(BaseModel):

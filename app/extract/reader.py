@@ -189,7 +189,8 @@ def _hardware(reading: Reading, directory: Directory, draft: Draft) -> None:
     if shown:
         evidence = reading.sentences[min(x.sentence for x in shown)].text
     draft.hardware = [
-        DraftHardware(name=x.name, slug=x.slug, type=x.type, chips=x.chips) for x in merged
+        DraftHardware(name=x.name, slug=x.slug, type=x.type, chips=x.chips, vendor=x.vendor or None)
+        for x in merged
     ]
     draft.hardware_types = hardware_types([*merged, *(x for x in lines if not x.name)])
     if evidence is not None:

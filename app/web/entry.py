@@ -37,7 +37,7 @@ from app.queries.deals import get_deal
 from app.services import deals as deal_service
 from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, redirect_after_post
-from app.web.render import render
+from app.web.render import is_htmx, render
 from app.web.security import Analyst
 
 router = APIRouter()
@@ -178,8 +178,10 @@ def deal_create_submit(
 ) -> Response:
     """Save a new deal, or give the same form back (422) with every value and each problem."""
     form_values = FormValues.from_form(form)
+    # htmx swaps the form in place: on the article page it keeps that page's heading.
+    in_place = bool(text(form, "from_article")) and is_htmx(request)
     if any(button in form for button in ROW_BUTTONS):
-        return _form_page(request, session, form_values)
+        return _form_page(request, session, form_values, from_article=in_place)
     reading = read_new_deal(form)
     errors = reading.errors
     if reading.value is not None:
@@ -191,11 +193,15 @@ def deal_create_submit(
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
         except deal_service.PossibleDuplicate as exc:
-            return _form_page(request, session, form_values, duplicates=exc.deals)
+            return _form_page(
+                request, session, form_values, duplicates=exc.deals, from_article=in_place
+            )
         else:
             url = str(request.url_for("deal_detail", deal_id=deal.id))
             return redirect_after_post(request, url, flash=f"Deal #{deal.id} recorded.")
-    return _form_page(request, session, form_values, errors=errors, status_code=422)
+    return _form_page(
+        request, session, form_values, errors=errors, status_code=422, from_article=in_place
+    )
 
 
 def _live_deal(session: Session, deal_id: int) -> Deal:
