@@ -23,6 +23,7 @@ from app.web import (
     entry,
     export,
     imports,
+    network,
     pages,
     records,
     sources,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts,
         timeline,
         imports,
+        network,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app
