@@ -238,3 +238,19 @@ def test_a_bad_filter_is_a_400_on_the_page(demo_client: TestClient) -> None:
     assert answer.status_code == 400
     text = BeautifulSoup(answer.text, "html.parser").select_one(".filter-errors").text
     assert "unknown status 'bogus'" in text and "'limit' must be a whole number" in text
+
+
+def test_deals_organizations_and_the_overview_link_to_the_map(demo_client: TestClient) -> None:
+    deals = BeautifulSoup(demo_client.get("/deals?status=confirmed&sort=value").text, "html.parser")
+    assert deals.find("a", string="Network map of these deals")["href"].endswith(
+        "/network?status=confirmed"
+    )
+    org = BeautifulSoup(demo_client.get("/organizations/nvidia").text, "html.parser")
+    mapped = org.find("a", string=lambda s: bool(s) and s.startswith("Map of NVIDIA"))
+    assert mapped["href"].endswith("/network?party=nvidia")
+    with_openai = org.select_one('a[aria-label$="deals with OpenAI"]')
+    assert with_openai["href"].endswith("parties_all=nvidia&parties_all=openai")
+    home = BeautifulSoup(demo_client.get("/").text, "html.parser")
+    assert home.find("a", string=lambda s: bool(s) and "network map" in s)["href"].endswith(
+        "/network"
+    )
