@@ -4,12 +4,13 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from app.api.errors import problem_responses
+from app.derived.cache import FigureCache
 from app.domain.flows import Flow
 from app.domain.vocabulary import OrgKind, Status
 from app.filters.openapi import query_parameters
 from app.queries.network import DEFAULT_NODES, MOST_NODES, deal_network
 from app.unit_of_work import SessionDep
-from app.web.network import NetworkFilters, NetworkLinks, NodeLimit
+from app.web.network import NetworkFilters, NetworkLinks, NodeLimit, network_key
 
 router = APIRouter(tags=["network"])
 
@@ -90,7 +91,9 @@ def network_index(
 ) -> NetworkOut:
     """The busiest organizations of the filtered deals, an edge per pair with deals between
     them (what flows which way), and the circles money makes among them."""
-    network = deal_network(session, rf, limit)
+    # Cached until the next change, like the table's counts (app/derived/cache.py).
+    figures: FigureCache = request.app.state.figures
+    network = figures.get(session, network_key(rf, limit), lambda: deal_network(session, rf, limit))
     links = NetworkLinks(request, rf.filters, limit)
     slug = {node.id: node.slug for node in network.nodes}
     return NetworkOut(

@@ -9,6 +9,7 @@ only the drawn organizations' pairs reach Python.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -136,16 +137,19 @@ def busiest_organizations(
     return nodes, rows[0].total if rows else 0
 
 
-def _pairs(rf: ResolvedFilters, org_ids: list[int]):  # type: ignore[no-untyped-def]
-    """(a, b) party rows of the same filtered deal, a's organization before b's."""
+def _joined(rf: ResolvedFilters, org_ids: list[int]) -> tuple[Any, Any, list[Any]]:
+    """Two party rows (a, b) of the same deal, a's organization before b's, both drawn, and
+    the deal (joined, so the filters' conditions apply to it directly) matching the filters."""
     a, b = aliased(DealParty), aliased(DealParty)
-    on = and_(b.deal_id == a.deal_id, b.organization_id > a.organization_id)
-    where = (
-        a.deal_id.in_(_deal_ids(rf)),
-        a.organization_id.in_(org_ids),
-        b.organization_id.in_(org_ids),
+    return (
+        a,
+        b,
+        [
+            a.organization_id.in_(org_ids),
+            b.organization_id.in_(org_ids),
+            *deal_conditions(rf),
+        ],
     )
-    return a, b, on, where
 
 
 def network_edges(session: Session, rf: ResolvedFilters, org_ids: list[int]) -> list[Edge]:
@@ -153,33 +157,38 @@ def network_edges(session: Session, rf: ResolvedFilters, org_ids: list[int]) -> 
     n of them gives each of its pairs once."""
     if len(org_ids) < 2:
         return []
-    # Each organization once per deal, whatever its roles: the distinct (deal, org) rows.
-    parties = (
-        select(DealParty.deal_id, DealParty.organization_id)
-        .where(DealParty.deal_id.in_(_deal_ids(rf)), DealParty.organization_id.in_(org_ids))
+    a, b, where = _joined(rf, org_ids)
+    on = and_(b.deal_id == a.deal_id, b.organization_id > a.organization_id)
+    # Each pair once per deal, whatever roles its parties hold: distinct (pair, deal) rows.
+    pair_deals = (
+        select(
+            a.organization_id.label("a"),
+            b.organization_id.label("b"),
+            Deal.id,
+            Deal.status,
+            Deal.value_usd,
+        )
+        .join(b, on)
+        .join(Deal, Deal.id == a.deal_id)
+        .where(*where)
         .distinct()
         .subquery()
     )
-    pa, pb = aliased(parties), aliased(parties)
     counted = session.execute(
         select(
-            pa.c.organization_id,
-            pb.c.organization_id,
-            Deal.status,
+            pair_deals.c.a,
+            pair_deals.c.b,
+            pair_deals.c.status,
             func.count(),
-            func.sum(Deal.value_usd),
-        )
-        .join(pb, and_(pb.c.deal_id == pa.c.deal_id, pb.c.organization_id > pa.c.organization_id))
-        .join(Deal, Deal.id == pa.c.deal_id)
-        .group_by(pa.c.organization_id, pb.c.organization_id, Deal.status)
+            func.sum(pair_deals.c.value_usd),
+        ).group_by(pair_deals.c.a, pair_deals.c.b, pair_deals.c.status)
     ).all()
-    a, b, on, where = _pairs(rf, org_ids)
     role_rows = session.execute(
         select(a.organization_id, b.organization_id, a.role, b.role)
         .join(b, on)
+        .join(Deal, Deal.id == a.deal_id)
         .where(*where)
-        # one row per role pair, not per deal
-        .group_by(a.organization_id, b.organization_id, a.role, b.role)
+        .distinct()  # one row per role pair, not per deal
     ).all()
     flows: dict[tuple[int, int], set[Direction]] = defaultdict(set)
     for org_a, org_b, role_a, role_b in role_rows:
@@ -221,14 +230,14 @@ def money_circles(
     if not cycles:
         return []
     steps = sorted({(c[i], c[(i + 1) % len(c)]) for c in cycles for i in range(len(c))})
-    a, b = aliased(DealParty), aliased(DealParty)
+    a, b, where = _joined(rf, sorted({n for c in cycles for n in c}))
     rows = session.execute(
         select(a.organization_id, b.organization_id, Deal.id, Deal.title, Deal.status)
         .add_columns(Deal.value_usd)
         .join(b, and_(b.deal_id == a.deal_id, b.organization_id != a.organization_id))
         .join(Deal, Deal.id == a.deal_id)
         .where(
-            a.deal_id.in_(_deal_ids(rf)),
+            *where,
             tuple_(a.organization_id, b.organization_id).in_(steps),
             or_(*(and_(a.role == ra, b.role == rb) for ra, rb in sorted(MONEY_ROLES))),
         )

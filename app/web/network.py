@@ -1,6 +1,7 @@
 """The network map at /network: who deals with whom under the deal filters, as an SVG drawn on
 the server, a table of the same edges, and the money circles found."""
 
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,28 +12,30 @@ from app.domain.vocabulary import label as word_for
 from app.filters import DealFilters
 from app.queries.deals import ResolvedFilters
 from app.queries.facets import filter_chips
-from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, Node, deal_network
+from app.queries.network import DEFAULT_NODES, MOST_NODES, Node, deal_network
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.network_map import KIND_ORDER, edge_title, flow_phrases, picture
-from app.web.render import render
+from app.web.render import figures_within, render
 
 router = APIRouter()
+_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 def _limit_problems(pairs: list[tuple[str, str]]) -> list[str]:
     values = [v.strip() for k, v in pairs if k == "limit" and v.strip()]
     if len(values) > 1:
         return [f"'limit' was given twice ('{values[0]}', '{values[1]}')"]
-    if values and not (values[0].isdigit() and 2 <= int(values[0]) <= MOST_NODES):
+    if values and not (_WHOLE.fullmatch(values[0]) and 2 <= int(values[0]) <= MOST_NODES):
         return [f"'limit' must be a whole number from 2 to {MOST_NODES}, not '{values[0]}'"]
     return []
 
 
 def node_limit(request: Request) -> int:
-    """The `limit` parameter (how many organizations to draw), already checked."""
+    """The `limit` parameter (how many organizations to draw); a bad one is reported with the
+    filters' problems (`_limit_problems`), so it reads as the default here."""
     typed = request.query_params.get("limit", "").strip()
-    return int(typed) if typed else DEFAULT_NODES
+    return int(typed) if _WHOLE.fullmatch(typed) and len(typed) < 4 else DEFAULT_NODES
 
 
 NetworkFilters = Annotated[
@@ -40,6 +43,11 @@ NetworkFilters = Annotated[
     Depends(FilterQuery(own=("limit",), check_own=_limit_problems)),
 ]
 NodeLimit = Annotated[int, Depends(node_limit)]
+
+
+def network_key(rf: ResolvedFilters, limit: int) -> tuple[str, str, int]:
+    """The figure cache's key of a map: its filters (sort and paging change nothing) and size."""
+    return ("network", rf.filters.without("sort").query_string(paging=False), limit)
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,21 @@ def network_page(
     request: Request, session: SessionDep, rf: NetworkFilters, limit: NodeLimit
 ) -> Response:
     """The map; a bad filter value is a 400 with this page."""
-    network: Network = deal_network(session, rf, limit)
+    known, later = figures_within(
+        request, session, network_key(rf, limit), lambda: deal_network(session, rf, limit)
+    )
     links = NetworkLinks(request, rf.filters, limit)
+    if known is None:  # not ready in time: say so; it is drawn after the response
+        response = render(
+            request,
+            "network/index.html",
+            {"network": None, "links": links, "filters": rf.filters, "limit": limit,
+             "chips": filter_chips(rf, links.network), "raw": request.query_params},
+            block="network_results",
+        )  # fmt: skip
+        response.background = later
+        return response
+    network = known
     return render(
         request,
         "network/index.html",
