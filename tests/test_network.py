@@ -254,3 +254,14 @@ def test_deals_organizations_and_the_overview_link_to_the_map(demo_client: TestC
     assert home.find("a", string=lambda s: bool(s) and "network map" in s)["href"].endswith(
         "/network"
     )
+
+
+def test_a_map_not_ready_in_time_says_so_and_follows(demo_client: TestClient) -> None:
+    """Maps are cached until the next change; one not ready within the time limit is drawn
+    after the response (the test client runs that before it returns)."""
+    demo_client.app.state.figures.time_limit = 0  # type: ignore[attr-defined]
+    first = demo_client.get("/network?party=amd")
+    assert first.status_code == 200 and "Still drawing the map" in first.text
+    assert 'hx-trigger="load delay:2s"' in first.text and "network-map" not in first.text
+    later = demo_client.get("/network?party=amd&sort=value")  # sorting changes no map
+    assert "Still drawing" not in later.text and 'data-slug="amd"' in later.text

@@ -3,20 +3,23 @@ the server, a table of the same edges, and the money circles found."""
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
 from app.domain.vocabulary import label as word_for
 from app.filters import DealFilters
 from app.queries.deals import ResolvedFilters
 from app.queries.facets import filter_chips
-from app.queries.network import DEFAULT_NODES, MOST_NODES, Node, deal_network
+from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, Node, deal_network
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.network_map import KIND_ORDER, edge_title, flow_phrases, picture
-from app.web.render import figures_within, render
+from app.web.render import figures_within, money, render, status_badge
 
 router = APIRouter()
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -62,14 +65,28 @@ class NetworkLinks:
     def _query(self, f: DealFilters) -> str:
         return f.query_string(paging=False)
 
+    # A map has a mark per pair: its addresses are built from prefixes made once.
+    @cached_property
+    def _organizations(self) -> str:
+        return str(self.request.url_for("organizations_index"))
+
+    @cached_property
+    def _deals_pairs(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self.filters.pairs(paging=False) if k != "parties_all"]
+
+    @cached_property
+    def _deals_url(self) -> str:
+        return str(self.request.url_for("deals_index"))
+
     def organization(self, node: Node) -> str:
-        return str(self.request.url_for("organization_detail", slug=node.slug))
+        return f"{self._organizations}/{quote(node.slug, safe='')}"
 
     def between(self, a: Node, b: Node) -> str:
-        """The table of exactly the filtered deals that involve both."""
-        both = tuple(dict.fromkeys((*self.filters.parties_all, a.slug, b.slug)))
-        f = self.filters.with_preset(parties_all=both)
-        return f"{self.request.url_for('deals_index')}?{self._query(f)}"
+        """The table of exactly the filtered deals that involve both: the filters, and
+        `parties_all` naming the two (besides any it named already)."""
+        both = dict.fromkeys((*self.filters.parties_all, a.slug, b.slug))
+        pairs = [*self._deals_pairs, *(("parties_all", slug) for slug in both)]
+        return f"{self._deals_url}?{urlencode(pairs)}"
 
     def deals(self) -> str:
         query = self._query(self.filters)
@@ -86,6 +103,35 @@ class NetworkLinks:
         if self.limit != DEFAULT_NODES:
             query = f"{query}&limit={self.limit}" if query else f"limit={self.limit}"
         return str(self.request.url_for("api_network")) + (f"?{query}" if query else "")
+
+
+@dataclass(frozen=True)
+class EdgeText:
+    """What an edge's mark and row say and open, worked out once for both."""
+
+    title: str
+    flows: str
+    href: str
+    statuses: Markup
+    value: Markup
+
+
+def edge_texts(network: Network, links: NetworkLinks) -> dict[tuple[int, int], EdgeText]:
+    names = {node.id: node.name for node in network.nodes}
+    by_id = network.by_id
+    return {
+        (e.a, e.b): EdgeText(
+            edge_title(e, names),
+            "; ".join(flow_phrases(e, names)) or "partners",
+            links.between(by_id[e.a], by_id[e.b]),
+            Markup(", ").join(
+                status_badge(status) + Markup(" {}").format(count)
+                for status, count in e.statuses.items()
+            ),
+            money(e.value_usd),
+        )
+        for e in network.edges
+    }
 
 
 @router.get(
@@ -123,9 +169,7 @@ def network_page(
             "chips": filter_chips(rf, links.network),
             "raw": request.query_params,
             "limit": limit,
-            "node_names": {node.id: node.name for node in network.nodes},
-            "edge_title": edge_title,
-            "flow_phrases": flow_phrases,
+            "edge_text": edge_texts(network, links),
             "kinds": sorted({node.kind for node in network.nodes}, key=KIND_ORDER.index),
             "kind_labels": {kind: word_for(kind) for kind in KIND_ORDER},
         },
