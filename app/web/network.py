@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
+from app.derived.cache import FigureCache
 from app.domain.vocabulary import label as word_for
 from app.filters import DealFilters
 from app.queries.deals import ResolvedFilters
@@ -19,7 +20,7 @@ from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, Node, deal_n
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.network_map import KIND_ORDER, edge_title, flow_phrases, picture
-from app.web.render import figures_within, money, render, status_badge
+from app.web.render import figures_within, money, render, status_badge, templates
 
 router = APIRouter()
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -143,10 +144,30 @@ def network_page(
     request: Request, session: SessionDep, rf: NetworkFilters, limit: NodeLimit
 ) -> Response:
     """The map; a bad filter value is a 400 with this page."""
-    known, later = figures_within(
-        request, session, network_key(rf, limit), lambda: deal_network(session, rf, limit)
-    )
     links = NetworkLinks(request, rf.filters, limit)
+    figures: FigureCache = request.app.state.figures
+
+    def compute() -> tuple[Network, Markup]:
+        network = figures.get(
+            session, network_key(rf, limit), lambda: deal_network(session, rf, limit)
+        )
+        return network, Markup(
+            templates.get_template("network/_map.html").render(
+                {
+                    "request": request,
+                    "network": network,
+                    "picture": picture(network),
+                    "links": links,
+                    "edge_text": edge_texts(network, links),
+                    "kinds": sorted({n.kind for n in network.nodes}, key=KIND_ORDER.index),
+                    "kind_labels": {kind: word_for(kind) for kind in KIND_ORDER},
+                }
+            )
+        )
+
+    # The page's own key: its marks link to absolute addresses on this host.
+    key = ("network_page", str(request.base_url), *network_key(rf, limit)[1:])
+    known, later = figures_within(request, session, key, compute)
     if known is None:  # not ready in time: say so; it is drawn after the response
         response = render(
             request,
@@ -157,21 +178,18 @@ def network_page(
         )  # fmt: skip
         response.background = later
         return response
-    network = known
+    network, map_html = known
     return render(
         request,
         "network/index.html",
         {
             "network": network,
-            "picture": picture(network),
+            "map_html": map_html,
             "links": links,
             "filters": rf.filters,
             "chips": filter_chips(rf, links.network),
             "raw": request.query_params,
             "limit": limit,
-            "edge_text": edge_texts(network, links),
-            "kinds": sorted({node.kind for node in network.nodes}, key=KIND_ORDER.index),
-            "kind_labels": {kind: word_for(kind) for kind in KIND_ORDER},
         },
         block="network_results",
     )
