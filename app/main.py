@@ -24,6 +24,7 @@ from app.web import (
     export,
     from_article,
     imports,
+    network,
     pages,
     records,
     sources,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts,
         timeline,
         imports,
+        network,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

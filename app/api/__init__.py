@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import sessionmaker
 from starlette.routing import Mount
 
-from app.api import deals, directory, extract
+from app.api import deals, directory, extract, network
 from app.api.auth import API_DEPENDENCIES, ApiUser, credentials_required
 from app.api.docs import DESCRIPTION, install_docs
 from app.api.errors import problem_handlers, problem_responses
@@ -27,6 +27,7 @@ router = APIRouter(prefix="/v1")
 router.include_router(deals.router)
 router.include_router(directory.router)
 router.include_router(extract.router)
+router.include_router(network.router)
 
 
 @router.get(

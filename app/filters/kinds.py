@@ -241,6 +241,14 @@ class Organizations(Slugs):
 
 
 @dataclass(frozen=True)
+class AllOrganizations(Organizations):
+    """Organization slugs that must all be parties of a deal: repeating means AND."""
+
+    def description(self) -> str:
+        return f"{self.help}; repeat for AND: deals involving every one of them."
+
+
+@dataclass(frozen=True)
 class HardwareModels(Slugs):
     """Hardware model slugs."""
 

@@ -8,12 +8,13 @@ The order is the order of the query string (and of the facets beside the table).
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Executable, Select, func, select
+from sqlalchemy import Executable, Select, and_, func, select
 
 from app.derived.search import matching_deal_ids
 from app.domain.vocabulary import Confidence, DealType, HardwareType, Role, Status, values
 from app.filters.bounds import AmountBound, DateBound
 from app.filters.kinds import (
+    AllOrganizations,
     Choice,
     Condition,
     Facet,
@@ -65,6 +66,16 @@ def _deals_with_party(role: str | None = None) -> Callable[[list[int]], Conditio
         return Deal.id.in_(stmt.where(DealParty.role == role) if role else stmt)
 
     return condition
+
+
+def _deals_with_every_party(org_ids: list[int]) -> Condition:
+    """Deals that have each of the organizations as a party (in any role)."""
+    return and_(
+        *(
+            Deal.id.in_(select(DealParty.deal_id).where(DealParty.organization_id == org_id))
+            for org_id in org_ids
+        )
+    )
 
 
 def _deals_with_hardware(condition: Condition) -> Condition:
@@ -174,6 +185,12 @@ FILTERS = Registry(
             title="Organizations",
             limit=12,
         ),
+    ),
+    AllOrganizations(
+        "parties_all",
+        label="Involving all of",
+        help="Organization slug, in any role, that every deal must involve",
+        condition=_deals_with_every_party,
     ),
     Organizations(
         "customer",
