@@ -1,0 +1,88 @@
+"""Following: one notification per follower and change, written with the change."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.users import create_user
+from app.inputs.deal import StatusInput
+from app.models import Notification, SavedView
+from app.services.deals import record_status
+from app.services.follows import follow, mark_read, notifications, unread_count
+from tests.factories import make_deal, make_organization
+
+
+def _status(status: str) -> StatusInput:
+    return StatusInput.model_validate(
+        {
+            "status": status,
+            "effective_on": "2026-06",
+            "source": {"publisher": "Reuters", "tier": "original", "url": "https://example.org/r"},
+        }
+    )
+
+
+def test_following_a_deal_and_its_confirmation_makes_one_notification_per_follower(
+    session: Session,
+) -> None:
+    deal = make_deal(session, "Rumored cluster")
+    session.commit()
+    alice = create_user(session, "alice@example.org", "a long password 1", "analyst")
+    bob = create_user(session, "bob@example.org", "a long password 2", "viewer")
+    carol = create_user(session, "carol@example.org", "a long password 3", "viewer")
+    recorder = create_user(session, "rec@example.org", "a long password 4", "analyst")
+    follow(session, alice, "deal", deal.id)
+    follow(session, bob, "deal", deal.id)
+    # Bob also follows a party of the deal: still one notification for the one change.
+    follow(session, bob, "organization", deal.parties[0].organization_id)
+    follow(session, recorder, "deal", deal.id)  # who records it is not told
+
+    session.info["user_id"] = recorder.id
+    record_status(session, deal, _status("confirmed"), recorder)
+
+    rows = session.execute(
+        select(Notification.user_id, func.count()).group_by(Notification.user_id)
+    ).all()
+    assert dict(rows) == {alice.id: 1, bob.id: 1}
+    assert carol.id not in dict(rows)
+    (note,) = notifications(session, alice)
+    assert note.title == "Rumored cluster" and note.deal_id == deal.id
+    assert "status: rumored → confirmed" in note.summary
+    assert "new source: Reuters" in note.summary
+    assert unread_count(session, alice) == 1
+    assert mark_read(session, alice) == 1
+    assert unread_count(session, alice) == 0 and unread_count(session, bob) == 1
+
+
+def test_a_followed_organization_hears_of_new_deals_and_its_own_edits(session: Session) -> None:
+    org = make_organization(session, "Lambda Labs")
+    session.commit()
+    reader = create_user(session, "r@example.org", "a long password 1", "viewer")
+    follow(session, reader, "organization", org.id)
+    make_deal(session, "New with Lambda", parties=[(org, "provider")])
+    session.commit()
+    org.name = "Lambda"
+    session.commit()
+    notes = notifications(session, reader)
+    assert [n.title for n in notes] == ["Lambda", "New with Lambda"]
+    assert notes[0].summary == "name: Lambda Labs → Lambda"
+    assert "new deal" in notes[1].summary
+
+
+def test_a_followed_view_hears_of_deals_entering_and_leaving_it(session: Session) -> None:
+    """A rumor confirmed leaves a `status=rumored` view: its followers still hear of it."""
+    reader = create_user(session, "r@example.org", "a long password 1", "viewer")
+    other = create_user(session, "o@example.org", "a long password 2", "analyst")
+    view = SavedView(owner_id=reader.id, name="Rumors", page="deals", query="status=rumored")
+    session.add(view)
+    session.commit()
+    follow(session, reader, "view", view.id)
+    session.info["user_id"] = other.id
+    deal = make_deal(session, "Was a rumor")
+    make_deal(session, "Already confirmed", status="confirmed")
+    session.commit()
+    record_status(session, deal, _status("confirmed"), other)
+    notes = notifications(session, reader)
+    assert [n.title for n in notes] == ["Was a rumor", "Was a rumor"]
+    assert {n.reason for n in notes} == {"view Rumors"}
+    assert "status: rumored → confirmed" in notes[0].summary
+    assert "new deal" in notes[1].summary
