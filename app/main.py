@@ -18,10 +18,12 @@ from app.filters import FilterError
 from app.unit_of_work import make_sessionmaker
 from app.web import (
     accounts,
+    activity,
     deals,
     directory,
     entry,
     export,
+    following,
     imports,
     pages,
     records,
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts,
         timeline,
         imports,
+        following,
+        activity,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

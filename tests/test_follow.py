@@ -1,11 +1,14 @@
 """Following: one notification per follower and change, written with the change."""
 
+import re
+
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.users import create_user
 from app.inputs.deal import StatusInput
-from app.models import Notification, SavedView
+from app.models import Deal, DealParty, Notification, Organization, SavedView
 from app.services.deals import record_status
 from app.services.follows import follow, mark_read, notifications, unread_count
 from tests.factories import make_deal, make_organization
@@ -86,3 +89,39 @@ def test_a_followed_view_hears_of_deals_entering_and_leaving_it(session: Session
     assert {n.reason for n in notes} == {"view Rumors"}
     assert "status: rumored → confirmed" in notes[0].summary
     assert "new deal" in notes[1].summary
+
+
+def test_the_follow_button_the_unread_count_and_the_following_page(
+    demo: Session, analyst: TestClient
+) -> None:
+    org = demo.scalars(select(Organization).where(Organization.slug == "microsoft")).one()
+    page = analyst.get(f"/organizations/{org.slug}").text
+    assert "Follow this organization" in page
+    response = analyst.post(
+        "/follow",
+        data={"target_type": "organization", "target_id": str(org.id), "next": "/organizations"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/organizations"
+    assert 'aria-pressed="true"' in analyst.get(f"/organizations/{org.slug}").text
+
+    other = create_user(demo, "other@example.org", "other password 1", "analyst")
+    deal = demo.scalars(
+        select(Deal).join(DealParty).where(DealParty.organization_id == org.id).limit(1)
+    ).one()
+    demo.info["user_id"] = other.id
+    record_status(demo, deal, _status("cancelled"), other)
+
+    home = analyst.get("/").text
+    assert 'aria-label="1 unread"' in home
+    following = analyst.get("/following").text
+    assert deal.title in following and "via organization Microsoft" in following
+    assert "→ cancelled" in following
+    up_to = re.search(r'name="up_to" value="(\d+)"', following)
+    assert up_to is not None
+    assert analyst.post("/following/read", data={"up_to": up_to[1]}).status_code == 200
+    assert "unread" not in analyst.get("/").text.split("</nav>")[0]
+    assert (
+        analyst.post("/follow", data={"target_type": "deal", "target_id": "999999"}).status_code
+        == 404
+    )

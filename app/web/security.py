@@ -101,6 +101,7 @@ def load_user(request: Request, session: SessionDep) -> User | None:
     else:
         user = _user_from_cookie(request, session)
     request.state.user = user
+    request.state.db = session  # for the navigation's unread count and Follow buttons
     session.info["user_id"] = user.id if user else None
     return user
 
