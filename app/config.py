@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     # How long a page waits for figures not in that cache before it shows its rows and says
     # the counts are still being worked out (they are computed after the response).
     figure_time_limit_ms: int = 400
+    # Mail to followers (`deals notify`, docs/following.md): off while SMTP_HOST is empty.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "deals@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    # The site's address, for links in mails.
+    site_url: str = "http://127.0.0.1:8000"
 
     @field_validator("database_url")
     @classmethod
