@@ -2,13 +2,14 @@
 
 import re
 
+import feedparser
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.users import create_user
 from app.inputs.deal import StatusInput
-from app.models import Deal, DealParty, Notification, Organization, SavedView
+from app.models import Deal, DealParty, Notification, Organization, SavedView, User
 from app.services.deals import record_status
 from app.services.follows import follow, mark_read, notifications, unread_count
 from tests.factories import make_deal, make_organization
@@ -125,3 +126,35 @@ def test_the_follow_button_the_unread_count_and_the_following_page(
         analyst.post("/follow", data={"target_type": "deal", "target_id": "999999"}).status_code
         == 404
     )
+
+
+def test_the_private_feed_has_a_secret_revocable_url_and_settings_are_saved(
+    demo: Session, analyst: TestClient
+) -> None:
+    account = analyst.get("/account").text
+    assert "Make a private feed URL" in account and 'name="email_mode"' in account
+    saved = analyst.post(
+        "/account/notifications", data={"email_mode": "digest", "display_name": "  Ana  B "}
+    )
+    assert saved.status_code == 200
+    me = demo.scalars(select(User).where(User.email == "ana@example.org")).one()
+    assert (me.email_mode, me.display_name) == ("digest", "Ana B")
+    assert analyst.post("/account/notifications", data={"email_mode": "hourly"}).status_code == 400
+
+    deal = demo.scalars(select(Deal).order_by(Deal.id).limit(1)).one()
+    follow(demo, me, "deal", deal.id)
+    other = create_user(demo, "other@example.org", "other password 1", "analyst")
+    demo.info["user_id"] = other.id
+    record_status(demo, deal, _status("cancelled"), other)
+
+    account = analyst.post("/account/feed").text
+    found = re.search(r'<code id="private-feed">([^<]+)</code>', account)
+    assert found is not None
+    url = found[1].replace("http://testserver", "")
+    with TestClient(analyst.app) as anonymous:
+        feed = feedparser.parse(anonymous.get(url).content)
+        assert not feed.bozo and len(feed.entries) == 1
+        assert feed.entries[0].title == f"{deal.title} (via deal)"
+        assert "→ cancelled" in feed.entries[0].summary
+        analyst.post("/account/feed/revoke")
+        assert anonymous.get(url).status_code == 404

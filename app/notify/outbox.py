@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.domain.vocabulary import AuditAction, EmailMode, EmailState, FollowTarget
@@ -248,24 +248,35 @@ def _insert(
     groups: dict[Subject, list[dict[str, Any]]],
     readers: dict[Subject, dict[int, str]],
 ) -> None:
+    """New notifications; a change that an earlier flush of the same transaction already
+    notified (an autoflush split it) is added to that notification's summary instead."""
     actor = session.info.get("user_id")
-    notified: set[tuple[int, Subject]] = session.info.setdefault(NOTIFIED, set())
+    notified: dict[tuple[int, Subject], tuple[int, str]] = session.info.setdefault(NOTIFIED, {})
     user_ids = {uid for users in readers.values() for uid in users}
     stmt = select(User.id, User.email_mode).where(User.id.in_(user_ids), User.is_active)
     modes = {user_id: mode for user_id, mode in session.execute(stmt)}
     titles = _titles(session, readers)
     now = utcnow()
     rows: list[dict[str, Any]] = []
+    keys: list[tuple[int, Subject]] = []
     for subject, users in readers.items():
         changes = groups.get(subject)
         if not changes:
             continue
         summary = summarize(changes)
         for user_id, reason in sorted(users.items()):
-            if user_id == actor or user_id not in modes or (user_id, subject) in notified:
+            if user_id == actor or user_id not in modes:
                 continue
-            notified.add((user_id, subject))
+            if (user_id, subject) in notified:
+                note_id, before = notified[(user_id, subject)]
+                merged = "\n".join(dict.fromkeys([*before.splitlines(), *summary.splitlines()]))
+                session.connection().execute(
+                    update(Notification).where(Notification.id == note_id).values(summary=merged)
+                )
+                notified[(user_id, subject)] = (note_id, merged)
+                continue
             mode = modes[user_id]
+            keys.append((user_id, subject))
             rows.append(
                 {
                     "user_id": user_id,
@@ -281,7 +292,11 @@ def _insert(
                 }
             )
     if rows:
-        session.connection().execute(insert(Notification), rows)
+        ids = session.connection().execute(
+            insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows
+        )
+        for key, row, (note_id,) in zip(keys, rows, ids, strict=True):
+            notified[key] = (note_id, row["summary"])
 
 
 def forget_transaction(session: Session, *args: Any) -> None:

@@ -1,12 +1,13 @@
 """Following deals, organizations, hardware models and saved views, and reading (and marking
 read) the notifications that follow from it (written by app/notify/outbox.py)."""
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.domain.vocabulary import FollowTarget, values
+from app.domain.vocabulary import EmailMode, FollowTarget, values
 from app.models import Deal, Follow, Hardware, Notification, Organization, SavedView, User, utcnow
 
 FOLLOWING_PAGE = 100
@@ -116,3 +117,43 @@ def mark_read(session: Session, user: User, up_to: int | None = None) -> int:
     marked = session.execute(stmt.values(read_at=utcnow())).rowcount  # type: ignore[attr-defined]
     session.commit()
     return int(marked or 0)
+
+
+class SettingsError(Exception):
+    pass
+
+
+MAX_DISPLAY_NAME = 100
+
+
+def save_notification_settings(
+    session: Session, user: User, *, email_mode: str, display_name: str
+) -> None:
+    """SettingsError for a mode not offered or a name too long."""
+    display_name = " ".join(display_name.split())
+    if email_mode not in values(EmailMode):
+        raise SettingsError(f"unknown mail choice '{email_mode}'")
+    if len(display_name) > MAX_DISPLAY_NAME:
+        raise SettingsError(f"A display name has at most {MAX_DISPLAY_NAME} characters.")
+    user.email_mode = email_mode
+    user.display_name = display_name or None
+    session.commit()
+
+
+def new_feed_token(session: Session, user: User) -> str:
+    """A new secret for the private feed's URL; the old URL stops working."""
+    user.feed_token = secrets.token_urlsafe(32)
+    session.commit()
+    return user.feed_token
+
+
+def revoke_feed_token(session: Session, user: User) -> None:
+    user.feed_token = None
+    session.commit()
+
+
+def user_for_feed_token(session: Session, token: str) -> User | None:
+    if not token:
+        return None
+    user = session.scalar(select(User).where(User.feed_token == token))
+    return user if user is not None and user.is_active else None

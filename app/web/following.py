@@ -12,15 +12,21 @@ from app.domain.vocabulary import FollowTarget, ViewPage, values
 from app.exchange.export import export_csv, export_filename
 from app.exchange.feed import build_feed, feed_events, feed_title
 from app.models import SavedView, User, utcnow
+from app.notify.feed import notification_feed
 from app.services.follows import (
     FollowError,
+    SettingsError,
     follow,
     followed,
     is_following,
     mark_read,
+    new_feed_token,
     notifications,
+    revoke_feed_token,
+    save_notification_settings,
     unfollow,
     unread_count,
+    user_for_feed_token,
 )
 from app.services.views import (
     ViewError,
@@ -222,6 +228,54 @@ def following_read(
     )
 
 
+@router.post("/account/notifications", name="notification_settings")
+def notification_settings(
+    request: Request, session: SessionDep, user: SignedIn, form: FormDataDep
+) -> Response:
+    """Mail (none, instant, digest) and the display name anonymous readers see."""
+    try:
+        save_notification_settings(
+            session,
+            user,
+            email_mode=field(form, "email_mode"),
+            display_name=field(form, "display_name"),
+        )
+    except SettingsError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return redirect_after_post(request, str(request.url_for("account")), flash="Settings saved.")
+
+
+@router.post("/account/feed", name="feed_token_create")
+def feed_token_create(request: Request, session: SessionDep, user: SignedIn) -> Response:
+    new_feed_token(session, user)
+    return redirect_after_post(
+        request, str(request.url_for("account")), flash="Your private feed has a new URL."
+    )
+
+
+@router.post("/account/feed/revoke", name="feed_token_revoke")
+def feed_token_revoke(request: Request, session: SessionDep, user: SignedIn) -> Response:
+    revoke_feed_token(session, user)
+    return redirect_after_post(
+        request, str(request.url_for("account")), flash="Your private feed's URL is revoked."
+    )
+
+
+@router.get("/notifications/{token}.atom", name="notification_feed")
+def notification_feed_page(request: Request, session: SessionDep, token: str) -> Response:
+    """A user's notifications as Atom; the secret in the URL is the only credential."""
+    user = user_for_feed_token(session, token)
+    if user is None:
+        raise HTTPException(404, "There is no such feed (its URL may have been revoked).")
+    body = notification_feed(
+        notifications(session, user),
+        self_url=str(request.url),
+        html_url=str(request.url_for("following")),
+        deal_url_prefix=deal_url_prefix(request),
+    )
+    return Response(body, media_type="application/atom+xml")
+
+
 def _request_user(request: Request) -> User | None:
     user: User | None = getattr(request.state, "user", None)
     return user
@@ -252,7 +306,13 @@ def _save_view_url(context: Any, page: str, query: str) -> str:
     return f"{request.url_for('view_new')}?{urlencode({'page': page, 'query': query})}"
 
 
+def _mail_on(context: Any) -> bool:
+    request: Request = context["request"]
+    return bool(request.app.state.settings.smtp_host)
+
+
 templates.env.globals.update(
+    mail_on=pass_context(_mail_on),
     is_following=pass_context(_following_global),
     unread_count=pass_context(_unread_global),
     save_view_url=pass_context(_save_view_url),

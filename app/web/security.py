@@ -30,7 +30,8 @@ SESSION_MAX_AGE = 14 * 24 * 3600
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ROLE_RANK = {UserRole.VIEWER: 0, UserRole.ANALYST: 1, UserRole.ADMIN: 2}
 # Reachable without signing in even on a private instance.
-PUBLIC_PATHS = ("/login", "/healthz", "/readyz", "/static/")
+# (A private notification feed's URL carries its own secret.)
+PUBLIC_PATHS = ("/login", "/healthz", "/readyz", "/static/", "/notifications/")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
