@@ -227,4 +227,10 @@ def record_changes(session: Session, flush_context: UOWTransaction) -> None:
                 }
             )
     if rows:
-        session.connection().execute(insert(AuditEvent), rows)
+        ids = session.connection().execute(
+            insert(AuditEvent).returning(AuditEvent.id, sort_by_parameter_order=True), rows
+        )
+        for row, (audit_id,) in zip(rows, ids, strict=True):
+            row["id"] = audit_id
+        # For the notification hook (app/notify/outbox.py), which runs next in this flush.
+        session.info.setdefault("audit_written", []).extend(rows)

@@ -1,6 +1,7 @@
 """The `deals` command: serve, migrate, load the demo data, manage users."""
 
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +31,7 @@ from app.extract.matches import extract_article
 from app.extract.report import read_report
 from app.filters import DealFilters, FilterError
 from app.filters.options import QueryPairs, filter_options
+from app.notify.mail import SmtpSettings, deliver
 from app.queries.deals import resolve_filters
 from app.services.demo import load_demo
 from app.unit_of_work import AppSession, make_sessionmaker
@@ -67,6 +69,39 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
     )
+
+
+@app.command()
+def notify(
+    once: Annotated[bool, typer.Option(help="Send what is due once, then stop.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between rounds.")] = 30.0,
+) -> None:
+    """Send followers their mail (instant and daily digests) from the outbox, retrying with
+    backoff while the SMTP server is down; needs SMTP_HOST (docs/following.md)."""
+    settings = get_settings()
+    if not settings.smtp_host:
+        console.print("[red]SMTP_HOST is not set: mail is off.[/]")
+        raise typer.Exit(1)
+    smtp = SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        site_url=settings.site_url,
+    )
+    factory = _session_factory()
+    while True:
+        with factory() as session:
+            done = deliver(session, smtp)
+        if done.instant or done.digests or done.failed:
+            console.print(
+                f"{done.instant} instant, {done.digests} digests sent; {done.failed} failed"
+            )
+        if once:
+            return
+        time.sleep(interval)
 
 
 @db_app.command("upgrade")

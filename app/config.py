@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     # Addresses outside the public internet that may be fetched all the same, e.g.
     # ["127.0.0.1"] for tests serving pages locally. Empty: only public addresses.
     article_fetch_allowed_addresses: list[str] = []
+    # Mail to followers (`deals notify`, docs/following.md): off while SMTP_HOST is empty.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "deals@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    # The site's address, for links in mails.
+    site_url: str = "http://127.0.0.1:8000"
 
     @field_validator("database_url")
     @classmethod

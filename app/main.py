@@ -18,11 +18,13 @@ from app.filters import FilterError
 from app.unit_of_work import make_sessionmaker
 from app.web import (
     accounts,
+    activity,
     deals,
     directory,
     entry,
     export,
     from_article,
+    following,
     imports,
     network,
     pages,
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeline,
         imports,
         network,
+        following,
+        activity,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

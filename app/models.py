@@ -37,6 +37,9 @@ from app.domain.vocabulary import (
     AuditAction,
     Confidence,
     DealType,
+    EmailMode,
+    EmailState,
+    FollowTarget,
     HardwareType,
     OrgKind,
     Qualifier,
@@ -45,6 +48,7 @@ from app.domain.vocabulary import (
     SourceTier,
     Status,
     UserRole,
+    ViewPage,
     values,
 )
 
@@ -196,6 +200,7 @@ class User(Base):
     __table_args__ = (
         Index("uq_user_account_email_lower", text("lower(email)"), unique=True),
         _in("role", UserRole),
+        _in("email_mode", EmailMode),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,6 +210,14 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What readers who are not signed in see instead of the email address (else the role).
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    email_mode: Mapped[str] = mapped_column(
+        String(10), default=EmailMode.OFF, server_default=EmailMode.OFF
+    )
+    # The secret of the private notification feed's URL; None: no feed (revoked or never made).
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -686,3 +699,77 @@ class AuditEvent(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
+
+
+class SavedView(Base):
+    """A named view of /deals or /timeline: the filters' query string as the registry writes it
+    (parsed on save, so a view never holds a bad filter). Private unless shared with the team."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("owner_id", "name"), _in("page", ViewPage))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    page: Mapped[str] = mapped_column(String(20), default=ViewPage.DEALS)
+    query: Mapped[str] = mapped_column(Text, default="")
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    owner: Mapped[User] = relationship()
+
+
+class Follow(Base):
+    """A user follows a deal, an organization, a hardware model or a saved view."""
+
+    __tablename__ = "follow"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_type", "target_id"),
+        Index("ix_follow_target", "target_type", "target_id"),
+        _in("target_type", FollowTarget),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    target_type: Mapped[str] = mapped_column(String(20))
+    # No foreign key: it points into one of four tables.
+    target_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    """One change of something a user follows, for that user: written in the transaction of
+    the change (app/notify/outbox.py); also the mail outbox (`email_state`, retried with
+    backoff by `deals notify`)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "audit_event_id"),
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_email_due", "email_state", "email_due_at"),
+        _in("email_state", EmailState),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    # The first audit row of the change (a status event and its deal's new status are one).
+    audit_event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_event.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deal_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(400))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # Why the user hears of it: "deal", "organization OpenAI", "view Rumors"…
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_state: Mapped[str] = mapped_column(String(10), default=EmailState.NONE)
+    email_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+    audit_event: Mapped[AuditEvent] = relationship()

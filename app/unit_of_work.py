@@ -15,15 +15,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import record_changes
 from app.derived.refresh import refresh_after_flush
+from app.notify.outbox import forget_transaction, remember_views_before, write_notifications
 
 
 class AppSession(Session):
-    """A session whose flushes write the audit trail and the derived rows in their transaction."""
+    """A session whose flushes write the audit trail, the derived rows and the followers'
+    notifications in their transaction."""
 
 
 # The audit rows first: they read each object's history, which the derived rows leave alone.
 event.listen(AppSession, "after_flush", record_changes)
 event.listen(AppSession, "after_flush", refresh_after_flush)
+# Then the notifications of those audit rows, for whoever follows what changed.
+event.listen(AppSession, "before_flush", remember_views_before)
+event.listen(AppSession, "after_flush", write_notifications)
+event.listen(AppSession, "after_commit", forget_transaction)
+event.listen(AppSession, "after_soft_rollback", forget_transaction)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[AppSession]:

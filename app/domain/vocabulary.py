@@ -101,6 +101,36 @@ class UserRole(StrEnum):
     ADMIN = "admin"
 
 
+class ViewPage(StrEnum):
+    """The pages a saved view can hold the filters of."""
+
+    DEALS = "deals"
+    TIMELINE = "timeline"
+
+
+class FollowTarget(StrEnum):
+    DEAL = "deal"
+    ORGANIZATION = "organization"
+    HARDWARE = "hardware"
+    VIEW = "view"
+
+
+class EmailMode(StrEnum):
+    """How a user hears of what they follow by email (only when SMTP is configured)."""
+
+    OFF = "off"
+    INSTANT = "instant"
+    DIGEST = "digest"
+
+
+class EmailState(StrEnum):
+    """A notification's place in the mail outbox."""
+
+    NONE = "none"  # the user takes no mail (or the digest leaves it out)
+    PENDING = "pending"
+    SENT = "sent"
+
+
 class AuditAction(StrEnum):
     CREATE = "create"
     UPDATE = "update"

@@ -6,6 +6,7 @@ The order is the order of the query string (and of the facets beside the table).
 """
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import Executable, Select, and_, func, select
@@ -240,6 +241,13 @@ FILTERS = Registry(
         field=Field("To", group="Reported", placeholder="2026-05", inputmode="numeric"),
         condition=lambda day: Deal.first_reported_on < day.next_start,
         after="reported_from",
+    ),
+    DateBound(
+        "updated_since",
+        label="Changed since",
+        help="Changed — edited, or given a status event or a source — on or after the start of "
+        f"this partial date {_DATES}; /activity lists those changes.",
+        condition=lambda day: Deal.updated_at >= datetime.combine(day.start, time(), UTC),
     ),
     AmountBound(
         "min_value",

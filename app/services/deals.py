@@ -365,6 +365,9 @@ def add_source(
             )
         source.relays = original
     deal.sources.append(source)
+    # A new source is a change of the deal: `updated_since` and the activity stream see it.
+    deal.updated_by_id = user.id
+    deal.updated_at = utcnow()
     session.flush()
     session.commit()
     return source

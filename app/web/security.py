@@ -30,7 +30,8 @@ SESSION_MAX_AGE = 14 * 24 * 3600
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ROLE_RANK = {UserRole.VIEWER: 0, UserRole.ANALYST: 1, UserRole.ADMIN: 2}
 # Reachable without signing in even on a private instance.
-PUBLIC_PATHS = ("/login", "/healthz", "/readyz", "/static/")
+# (A private notification feed's URL carries its own secret.)
+PUBLIC_PATHS = ("/login", "/healthz", "/readyz", "/static/", "/notifications/")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -101,6 +102,7 @@ def load_user(request: Request, session: SessionDep) -> User | None:
     else:
         user = _user_from_cookie(request, session)
     request.state.user = user
+    request.state.db = session  # for the navigation's unread count and Follow buttons
     session.info["user_id"] = user.id if user else None
     return user
 
