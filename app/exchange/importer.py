@@ -440,7 +440,9 @@ def _import_row(
     if existing is None:
         similar: tuple[int, ...] = ()
         if names.check_duplicates:
-            found = deal_service.find_duplicates(session, orgs, hws, deal_in.first_reported)
+            found = deal_service.find_duplicates(
+                session, list(dict.fromkeys(orgs)), hws, deal_in.first_reported
+            )
             similar = tuple(d.id for d in found)
         report.rows.append(PlannedRow(line, "create", deal_in.title, looks_like=similar))
         return NewDeal(
