@@ -211,6 +211,10 @@ def test_the_command_line_dumps_and_loads(tmp_path: Path) -> None:
     for url in (source, target):
         assert deals(url, "db", "upgrade").returncode == 0
     assert deals(source, "demo").returncode == 0
+    picked = deals(source, "export", "--columns", "title,summary", "--columns", "id")
+    assert picked.returncode == 0, picked.stderr
+    assert picked.stdout.splitlines()[0] == "title,summary,id"
+    assert deals(source, "export", "--columns", "colour").returncode == 2
     done = deals(source, "dump", str(file))
     assert done.returncode == 0, done.stderr
     assert "Wrote 58 deals" in done.stdout + done.stderr
