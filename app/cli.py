@@ -2,6 +2,9 @@
 
 import sys
 import time
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +27,8 @@ from app.db import make_engine
 from app.derived.refresh import refresh_missing
 from app.domain.cells import CellError
 from app.domain.vocabulary import UserRole
-from app.exchange.export import write_export_file
+from app.exchange.archive import ArchiveError, dump, load
+from app.exchange.export import check_columns, write_export_file
 from app.exchange.importer import import_csv, read_text
 from app.extract.fetch import FetchFailed, FetchRefused
 from app.extract.matches import extract_article
@@ -147,6 +151,12 @@ def export(
     base_url: Annotated[str, typer.Option(help="Where the app is served, for the url column.")] = (
         "http://127.0.0.1:8000"
     ),
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--columns", help="Only these columns, in this order (repeat, or comma-separated)."
+        ),
+    ] = None,
 ) -> None:
     """Export the deals the filters match as CSV: the same file as /deals.csv."""
     with _session_factory()() as session:
@@ -157,7 +167,14 @@ def export(
                 console.print(f"[red]Error:[/] {message}", highlight=False)
             raise typer.Exit(2) from exc
         prefix = f"{base_url.rstrip('/')}/deals/"
-        written = write_export_file(session, rf, prefix, output, bom=bom, console=console)
+        try:
+            picked = check_columns(columns)
+        except CellError as exc:
+            console.print(f"[red]Error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from exc
+        written = write_export_file(
+            session, rf, prefix, output, bom=bom, console=console, columns=picked
+        )
     if output != "-":
         console.print(f"Wrote {written:,} deals to {output}.")
 
@@ -203,7 +220,69 @@ def import_(
         console.print(f"{len(report.problems)} problem(s): nothing was imported.")
         raise typer.Exit(1)
     what = f"{report.created:,} new and {report.updated:,} updated deals"
+    if report.unchanged:
+        what += f" ({report.unchanged:,} unchanged)"
+    for row in report.clearing:
+        console.print(f"Row {row.row}: clears {', '.join(row.cleared)} of deal {row.deal_id}.")
     console.print(f"Imported {what}." if report.written else f"Dry run: would import {what}.")
+
+
+@app.command("dump")
+def dump_(
+    file: Annotated[Path, typer.Argument(help="The archive to write (a .zip).")],
+    audit: Annotated[bool, typer.Option(help="Include the audit log.")] = True,
+) -> None:
+    """Write everything the database holds to an archive: one CSV per table and a manifest."""
+    partial = file.with_name(f"{file.name}.partial")
+    with _session_factory()() as session, _table_progress("Dumping") as advance:
+        if session.get_bind().dialect.name == "postgresql":
+            # One snapshot of every table, however long the dump takes (SQLite's
+            # transaction is one already).
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        try:
+            manifest = dump(session, partial, audit=audit, progress=advance)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    partial.replace(file)
+    tables = manifest["tables"]
+    console.print(
+        f"Wrote {tables['deal']['rows']:,} deals ({sum(t['rows'] for t in tables.values()):,} "
+        f"rows in {len(tables)} tables) to {file}."
+    )
+
+
+@app.command("load")
+def load_(
+    file: Annotated[Path, typer.Argument(help="An archive written by `deals dump`.")],
+) -> None:
+    """Load an archive into an empty database, ids kept; all or nothing."""
+    try:
+        with _session_factory()() as session, _table_progress("Loading") as advance:
+            counts = load(session, file, progress=advance)
+    except (OSError, ArchiveError, zipfile.BadZipFile) as exc:
+        console.print(f"[red]Error:[/] {file}: {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(
+        f"Loaded {counts['deal']:,} deals ({sum(counts.values()):,} rows in {len(counts)} "
+        f"tables) from {file}."
+    )
+
+
+@contextmanager
+def _table_progress(verb: str) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar of rows, one line per table."""
+    from rich.progress import Progress, TaskID
+
+    tasks: dict[str, TaskID] = {}
+    with Progress(console=console) as bar:
+
+        def advance(table: str, rows: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(f"{verb} {table}", total=None)
+            bar.advance(tasks[table], rows)
+
+        yield advance
 
 
 @app.command("extract")

@@ -29,6 +29,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.derived.refresh import refresh_derived
 from app.domain.cells import (
+    ALL_COLUMNS,
     COLUMNS,
     neutralise,
     parse_hardware,
@@ -96,11 +97,12 @@ def test_the_csv_is_the_filtered_table_row_for_row(
     response = demo_client.get(f"/deals.csv?{query}")
     assert response.status_code == 200
     rows = rows_of(response.content)
-    assert rows[0] == list(COLUMNS)
+    assert rows[0] == list(ALL_COLUMNS)
+    assert rows[0][: len(COLUMNS)] == list(COLUMNS)  # DESIGN's columns first, in order
     ids = [int(row[0]) for row in rows[1:]]
     assert ids == table_ids(demo, query)
     assert len(ids) == len(set(ids))
-    assert all(len(row) == len(COLUMNS) for row in rows)
+    assert all(len(row) == len(ALL_COLUMNS) for row in rows)
 
 
 def test_the_cases_cover_ties_and_many_rows(demo: Session) -> None:
@@ -125,7 +127,7 @@ def test_rows_end_in_crlf_and_the_header_is_exactly_the_columns(
     response = demo_client.get("/deals.csv")
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"id,title,status,confidence,deal_types,parties,")
-    assert response.content.split(b"\r\n", 1)[0] == ",".join(COLUMNS).encode()
+    assert response.content.split(b"\r\n", 1)[0] == ",".join(ALL_COLUMNS).encode()
     assert response.content.endswith(b"\r\n")
 
 
@@ -159,6 +161,9 @@ def _story(session: Session) -> Deal:
         chips_qualifier="exact",
         region="US, Wisconsin",
     )
+    deal.term_start = PartialDate.parse("2027-Q1")
+    deal.term_end = PartialDate.parse("2031")
+    deal.notes = "=1+1 is text"
     deal.hardware_lines[1].chips = 24000
     original = deal.sources[0]  # The Information, undated, https://example.org/a
     primary = Source(
@@ -212,6 +217,14 @@ def test_every_cell_is_written_as_documented(session: Session, client: TestClien
             "Microsoft (primary, 2026-05-21)"
         ),
         "url": f"http://testserver/deals/{deal.id}",
+        "summary": "",
+        "confidence_note": "",
+        "capacity_qualifier": "estimated",
+        "chips_qualifier": "exact",
+        "term_start": "2027-Q1",
+        "term_end": "2031",
+        "notes": "'=1+1 is text",
+        "version": str(deal.version),
     }
 
 
@@ -601,3 +614,34 @@ def test_an_export_that_fails_midway_is_cut_off_not_a_short_200(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_every_field_of_a_deal_is_exported_after_the_documented_columns(
+    demo: Session, demo_client: TestClient
+) -> None:
+    deal = demo.scalars(
+        select(Deal).where(Deal.summary.is_not(None), Deal.notes.is_not(None)).order_by(Deal.id)
+    ).first()
+    assert deal is not None
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(demo_client.get("/deals.csv").text))}
+    row = rows[str(deal.id)]
+    assert (row["summary"], row["notes"], row["version"]) == (
+        neutralise(deal.summary or ""),
+        neutralise(deal.notes or ""),
+        str(deal.version),
+    )
+    assert row["confidence_note"] == neutralise(deal.confidence_note or "")
+    assert row["capacity_qualifier"] == (deal.capacity_qualifier or "")
+    up_to = [r for r in rows.values() if "up_to" in (r["capacity_qualifier"], r["chips_qualifier"])]
+    assert up_to, "the demo has amounts reported as 'up to'"
+
+
+def test_columns_picks_and_orders_the_columns(demo_client: TestClient) -> None:
+    response = demo_client.get("/deals.csv?columns=title,summary&columns=id&status=confirmed")
+    rows = rows_of(response.content)
+    assert rows[0] == ["title", "summary", "id"]
+    assert len(rows) > 2 and all(len(r) == 3 for r in rows)
+    full = rows_of(demo_client.get("/deals.csv?status=confirmed").content)
+    assert [r[1] for r in rows[1:]] == [r[ALL_COLUMNS.index("summary")] for r in full[1:]]
+    bad = demo_client.get("/deals.csv?columns=title,colour")
+    assert bad.status_code == 400 and "'colour'" in bad.text

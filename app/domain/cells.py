@@ -31,6 +31,20 @@ COLUMNS = (
     "sources",
     "url",
 )
+# After DESIGN's columns, every other field of a deal, so that a round trip loses nothing.
+# `version` is the deal's version when exported; an import refuses to update a deal that has
+# changed since.
+MORE_COLUMNS = (
+    "summary",
+    "confidence_note",
+    "capacity_qualifier",
+    "chips_qualifier",
+    "term_start",
+    "term_end",
+    "notes",
+    "version",
+)
+ALL_COLUMNS = (*COLUMNS, *MORE_COLUMNS)
 
 
 class CellError(ValueError):

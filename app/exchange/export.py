@@ -15,6 +15,8 @@ Cells a spreadsheet would run as a formula are neutralised with a leading `'`
 (see `app.domain.cells.neutralise`; import reverses it with `unneutralise`).
 """
 
+import csv
+import io
 import re
 import sys
 from collections.abc import Callable, Generator, Sequence
@@ -29,7 +31,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from app.derived.csvrow import csv_text, render_cells
-from app.domain.cells import COLUMNS
+from app.domain.cells import ALL_COLUMNS, CellError, date_cell, neutralise
 from app.filters import DealFilters
 from app.models import Deal, DealDerived
 from app.queries.deals import ResolvedFilters, count_deals, filter_deals, sort_deals
@@ -47,14 +49,17 @@ def export_csv(
     bom: bool = False,
     chunk_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Generator[bytes]:
     """The CSV as UTF-8 chunks: the header, then one chunk per `chunk_size` deals.
 
     `deal_url_prefix` is what a deal id is appended to for the `url` column, such as
     `https://deals.example.org/deals/`. Nothing is read from the database until iterated;
-    `progress` is called with each chunk's number of rows once it is written.
+    `progress` is called with each chunk's number of rows once it is written. `columns` picks
+    and orders the columns (see `pick_columns`); every column by default.
     """
-    yield ((BOM if bom else "") + csv_text([COLUMNS])).encode("utf-8")
+    picked = check_columns(columns)
+    yield ((BOM if bom else "") + csv_text([picked or ALL_COLUMNS])).encode("utf-8")
     size = chunk_size or DEFAULT_CHUNK_SIZE
     url_cell = _url_cell(deal_url_prefix)
     connection = session.connection()
@@ -66,7 +71,8 @@ def export_csv(
     # connection (then in a failed transaction, rolled back with the session) is free again.
     with closing(chunks):
         for rows in chunks:
-            yield _lines(connection, rows, url_cell).encode("utf-8")
+            text = _lines(connection, rows, url_cell)
+            yield (_picked(text, picked) if picked else text).encode("utf-8")
             if progress is not None:
                 progress(len(rows))
 
@@ -102,7 +108,7 @@ def _copied(connection: Connection, rf: ResolvedFilters, size: int) -> Generator
     driver_connection: Any = connection.connection.driver_connection
     statement = f"COPY ({compiled.string}) TO STDOUT (FORMAT binary)"
     with driver_connection.cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
-        copy.set_types(["int4", "text"])
+        copy.set_types(["int4", "text", *_MORE_TYPES])
         rows: list[Any] = []
         for row in copy.rows():
             rows.append(row)
@@ -121,18 +127,74 @@ def export_statement(rf: ResolvedFilters) -> Any:
     """
     ordered = sort_deals(filter_deals(select(Deal), rf), rf.filters)
     return ordered.outerjoin(DealDerived, DealDerived.deal_id == Deal.id).with_only_columns(
-        Deal.id, DealDerived.cells
+        Deal.id, DealDerived.cells, *_MORE_SELECTED
     )
+
+
+# The deal's own columns behind MORE_COLUMNS (read with the stored cells), and their types
+# in a binary COPY.
+_MORE_SELECTED = (
+    Deal.summary,
+    Deal.confidence_note,
+    Deal.capacity_qualifier,
+    Deal.chips_qualifier,
+    Deal.term_start_on,
+    Deal.term_start_precision,
+    Deal.term_end_on,
+    Deal.term_end_precision,
+    Deal.notes,
+    Deal.version,
+)
+_MORE_TYPES = ["text", "text", "text", "text", "date", "text", "date", "text", "text", "int4"]
+
+
+def _more_cells(row: Sequence[Any]) -> list[Any]:
+    """The MORE_COLUMNS cells of an export row (id, cells, then _MORE_SELECTED)."""
+    (summary, note, capacity_q, chips_q, start_on, start_precision, end_on, end_precision,
+     notes, version) = row[2:]  # fmt: skip
+    return [
+        neutralise(summary or ""),
+        neutralise(note or ""),
+        capacity_q or "",
+        chips_q or "",
+        date_cell(start_on, start_precision),
+        date_cell(end_on, end_precision),
+        neutralise(notes or ""),
+        version,
+    ]
 
 
 def _lines(connection: Connection, rows: Sequence[Any], url_cell: Callable[[int], str]) -> str:
-    """One chunk of the CSV: each deal's stored cells, then its url."""
-    missing = [deal_id for deal_id, cells in rows if cells is None]
+    """One chunk of the CSV: each deal's stored cells, its url, then the deal's other fields."""
+    missing = [row[0] for row in rows if row[1] is None]
     rendered = render_cells(connection, missing) if missing else {}
     return "".join(
-        f"{rendered[deal_id] if cells is None else cells}{url_cell(deal_id)}\r\n"
-        for deal_id, cells in rows
+        f"{rendered[row[0]] if row[1] is None else row[1]}{url_cell(row[0])},"
+        f"{csv_text([_more_cells(row)])}"
+        for row in rows
     )
+
+
+def check_columns(columns: Sequence[str] | None) -> list[str] | None:
+    """The columns asked for, each once in the order given (None for all of them); a
+    CellError naming any that the CSV does not have."""
+    if not columns:
+        return None
+    picked = list(dict.fromkeys(c.strip() for name in columns for c in name.split(",") if c))
+    unknown = [c for c in picked if c not in ALL_COLUMNS]
+    if unknown:
+        raise CellError(
+            f"unknown column {', '.join(repr(c) for c in unknown)} — expected some of "
+            f"{', '.join(ALL_COLUMNS)}"
+        )
+    return picked or None
+
+
+def _picked(text: str, picked: list[str]) -> str:
+    """The chunk's rows with only the picked columns."""
+    index = [ALL_COLUMNS.index(c) for c in picked]
+    rows = csv.reader(io.StringIO(text, newline=""))
+    return csv_text([[row[i] for i in index] for row in rows])
 
 
 def _url_cell(prefix: str) -> Callable[[int], str]:
@@ -169,6 +231,7 @@ def write_export_file(
     *,
     bom: bool = False,
     console: Console | None = None,
+    columns: Sequence[str] | None = None,
 ) -> int:
     """Write the export to the file `output` ('-' for standard output); returns the row count.
 
@@ -183,22 +246,26 @@ def write_export_file(
 
     if output == "-":
         stdout = sys.stdout.buffer
-        for chunk in export_csv(session, rf, deal_url_prefix, bom=bom, progress=tally):
+        for chunk in export_csv(
+            session, rf, deal_url_prefix, bom=bom, progress=tally, columns=columns
+        ):
             stdout.write(chunk)
         stdout.flush()
         return written
     path = Path(output)
     partial = path.with_name(f"{path.name}.partial")
-    columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+    bar_columns = (*Progress.get_default_columns(), MofNCompleteColumn())
     try:
-        with Progress(*columns, console=console) as bar, partial.open("wb") as out:
+        with Progress(*bar_columns, console=console) as bar, partial.open("wb") as out:
             task = bar.add_task(f"Exporting to {path.name}", total=count_deals(session, rf))
 
             def advance(rows: int) -> None:
                 tally(rows)
                 bar.advance(task, rows)
 
-            for chunk in export_csv(session, rf, deal_url_prefix, bom=bom, progress=advance):
+            for chunk in export_csv(
+                session, rf, deal_url_prefix, bom=bom, progress=advance, columns=columns
+            ):
                 out.write(chunk)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -5,6 +5,12 @@ says what a deal accepts), names are matched like entry matches them (name, slug
 and the whole file is written in one transaction — or, when any row has a problem, not at
 all. A row whose `id` names an existing deal updates it (checked against its `version` when
 the file has that column); any other row creates a deal.
+
+An update changes only what the file carries: a column the file lacks leaves that field as it
+is (the stored value stands in for it before the row is checked), and an empty cell in a
+column the file has clears that field — the report lists every field an update changes, before
+and after, and which of them it clears. A row equal to its deal is `unchanged` and writes
+nothing (no version bump, no audit entry).
 """
 
 import csv
@@ -18,19 +24,21 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import hardware_text, parties_text
 from app.domain.cells import (
-    COLUMNS,
+    ALL_COLUMNS,
     CellError,
     SourceCell,
+    number_cell,
     parse_hardware,
     parse_sources,
     split_list,
     unneutralise,
 )
 from app.domain.dates import PartialDate, Precision
-from app.domain.vocabulary import HardwareType, OrgKind, Status, label, values
+from app.domain.vocabulary import DealType, HardwareType, OrgKind, Status, label, values
 from app.exchange.bulk import NewDeal, insert_deals
-from app.inputs.deal import DealInput, SourceInput
+from app.inputs.deal import DealInput, SourceInput, field_names
 from app.inputs.errors import InputErrors
 from app.inputs.rows import column_of, deal_row_data
 from app.models import (
@@ -46,9 +54,10 @@ from app.services import deals as deal_service
 
 REQUIRED_COLUMNS = ("title", "status", "deal_types", "parties", "first_reported_on", "sources")
 # Read from the file; `url` and `hardware_types` are derived on export (types only help to
-# create unknown hardware), `version` is an optional extra that guards updates.
-KNOWN_COLUMNS = (*COLUMNS, "version")
+# create unknown hardware), `version` guards updates.
+KNOWN_COLUMNS = ALL_COLUMNS
 FLUSH_EVERY = 1000
+DUPLICATE_CHECK_ROWS = 500
 UNKNOWN_VENDOR = "Unknown vendor"
 
 
@@ -66,11 +75,30 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One field an update changes, before and after as the file writes them."""
+
+    column: str
+    before: str
+    after: str
+
+    @property
+    def clears(self) -> bool:
+        return bool(self.before) and not self.after
+
+
+@dataclass(frozen=True)
 class PlannedRow:
     row: int
-    action: str  # "create" or "update"
+    action: str  # "create", "update" or "unchanged"
     title: str
     deal_id: int | None = None
+    changes: tuple[FieldChange, ...] = ()
+    looks_like: tuple[int, ...] = ()  # a new deal: existing deals the entry form would flag
+
+    @property
+    def cleared(self) -> list[str]:
+        return [change.column for change in self.changes if change.clears]
 
 
 @dataclass
@@ -94,6 +122,20 @@ class ImportReport:
     def updated(self) -> int:
         return sum(r.action == "update" for r in self.rows)
 
+    @property
+    def unchanged(self) -> int:
+        return sum(r.action == "unchanged" for r in self.rows)
+
+    @property
+    def look_alikes(self) -> list[PlannedRow]:
+        """New deals like existing ones (same organizations, hardware, about when)."""
+        return [r for r in self.rows if r.looks_like]
+
+    @property
+    def clearing(self) -> list[PlannedRow]:
+        """The updates that empty a field the deal has."""
+        return [r for r in self.rows if r.cleared]
+
 
 class _Names:
     """Organizations and hardware by lower-cased name, slug or alias (a name wins over a slug,
@@ -103,6 +145,7 @@ class _Names:
         self.session = session
         self.report = report
         self.create_missing = create_missing
+        self.check_duplicates = True
         self.hardware_types: dict[str, str] = {}  # for models the file creates
         organizations = session.scalars(select(Organization)).all()
         by_id = {organization.id: organization for organization in organizations}
@@ -288,11 +331,23 @@ def import_csv(
         for line, raw in enumerate(reader, start=2)
     ]
     names.hardware_types = infer_hardware_types([r for _, r in rows])
+    # New deals are checked against existing ones as the entry form checks them (a query
+    # each); a file of more rows is a bulk load, where that would cost most of the time.
+    names.check_duplicates = len(rows) <= DUPLICATE_CHECK_ROWS
     # Only deals that existed before this file can be updated by it (an id from another
     # database must not hit a deal this very import created).
     ids = {int(r["id"]) for _, r in rows if r.get("id", "").isdigit()}
     existing = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids)))) if ids else set()
     new_deals: list[NewDeal] = []
+    first_row_of: dict[str, int] = {}
+    for line, row in rows:
+        raw_id = row.get("id", "")
+        if raw_id.isdigit() and raw_id in first_row_of:
+            report.problems.append(
+                Problem(line, "id", f"deal {raw_id} is also in row {first_row_of[raw_id]}")
+            )
+        elif raw_id.isdigit():
+            first_row_of[raw_id] = line
     try:
         # Updates are applied to the deals' records as they are checked, and flushed
         # FLUSH_EVERY rows at a time: a lookup must not flush the rows before it one by one
@@ -338,11 +393,28 @@ def _import_row(
         return lambda reason: report.problems.append(Problem(line, column, reason))
 
     before = len(report.problems)
+    existing: Deal | None = None
+    raw_id = row.get("id", "")
+    if raw_id and not raw_id.isdigit():
+        problem("id")(f"'{raw_id}' is not a deal id — leave it blank to create a deal")
+    elif raw_id and int(raw_id) in existing_ids:
+        existing = session.get(Deal, int(raw_id))
+        version = row.get("version", "")
+        if existing is not None and existing.deleted_at is not None:
+            problem("id")(f"deal {raw_id} is deleted; restore it first or leave the id blank")
+        elif existing is not None and version and version != str(existing.version):
+            problem("version")(
+                f"deal {raw_id} has changed since this file was made (version {existing.version}"
+                f" now, {version} in the file) — export it again"
+            )
     try:
         data = deal_row_data(row)
     except CellError as exc:
         problem("parties" if "role" in str(exc) else "hardware")(str(exc))
         return None
+    if existing is not None:
+        # What the file does not carry stays as it is: the stored value stands in for it.
+        data = {**stored_data(existing), **data}
     deal_in = _checked(data, problem)
     status = row.get("status", "")
     if status not in values(Status):
@@ -360,28 +432,19 @@ def _import_row(
         problem("sources")("at least one source is needed: 'Publisher (tier, date) <url>'")
 
     organizations, hardware = _records(deal_in, names, problem) if deal_in else ([], [])
-
-    existing: Deal | None = None
-    raw_id = row.get("id", "")
-    if raw_id and not raw_id.isdigit():
-        problem("id")(f"'{raw_id}' is not a deal id — leave it blank to create a deal")
-    elif raw_id and int(raw_id) in existing_ids:
-        existing = session.get(Deal, int(raw_id))
-        version = row.get("version", "")
-        if existing is not None and existing.deleted_at is not None:
-            problem("id")(f"deal {raw_id} is deleted; restore it first or leave the id blank")
-        elif existing is not None and version and version != str(existing.version):
-            problem("version")(
-                f"deal {raw_id} has changed since this file was made (version {existing.version}"
-                f" now, {version} in the file) — export it again"
-            )
     sources, relays = _sources(cells, problem("sources"))
     if len(report.problems) > before or deal_in is None:
         return None
     orgs = [o for o in organizations if o is not None]
     hws = [h for h in hardware if h is not None]
     if existing is None:
-        report.rows.append(PlannedRow(line, "create", deal_in.title))
+        similar: tuple[int, ...] = ()
+        if names.check_duplicates:
+            found = deal_service.find_duplicates(
+                session, list(dict.fromkeys(orgs)), hws, deal_in.first_reported
+            )
+            similar = tuple(d.id for d in found)
+        report.rows.append(PlannedRow(line, "create", deal_in.title, looks_like=similar))
         return NewDeal(
             deal_in,
             status,
@@ -390,11 +453,16 @@ def _import_row(
             sources,
             relays,
         )
-    user_id = user.id if user else None
     deal = existing
+    records = _source_records(sources, relays, user)
+    changes = deal_changes(deal, deal_in, orgs, hws, status, _new_sources(deal, records))
+    if not changes:
+        report.rows.append(PlannedRow(line, "unchanged", deal.title, deal.id))
+        return None
+    user_id = user.id if user else None
     deal_service.apply_input(deal, deal_in, orgs, hws)
     deal.updated_by_id = user_id
-    _add_new_sources(deal, _source_records(sources, relays, user))
+    _add_new_sources(deal, records)
     if status != deal.status:
         deal.status_events.append(
             StatusEvent(
@@ -404,9 +472,78 @@ def _import_row(
                 recorded_by_id=user_id,
             )
         )
-    report.rows.append(PlannedRow(line, "update", deal.title, deal.id))
+    report.rows.append(PlannedRow(line, "update", deal_in.title, deal.id, tuple(changes)))
     deal.refresh_status()
     return None
+
+
+def stored_data(deal: Deal) -> dict[str, Any]:
+    """The deal's own fields and hardware as a row's data (under the file's names), to stand
+    in for the columns a file lacks."""
+    names = field_names(DealInput)
+    data: dict[str, Any] = {names[n]: getattr(deal, n) for n in DealInput.column_fields()}
+    data["hardware"] = [
+        {"name": line.hardware.name, "chips": line.chips} for line in deal.hardware_lines
+    ]
+    return data
+
+
+def _shown(value: Any) -> str:
+    """A field's value as the file writes it (blank when empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number_cell(value)
+    return str(value)
+
+
+def deal_changes(
+    deal: Deal,
+    deal_in: DealInput,
+    orgs: list[Organization],
+    hws: list[Hardware],
+    status: str,
+    new_sources: list[Source],
+) -> list[FieldChange]:
+    """Each field the input changes on the deal, by the file's column name, before → after."""
+    names = field_names(DealInput)
+    changes = [
+        FieldChange(names[n], _shown(getattr(deal, n)), _shown(getattr(deal_in, n)))
+        for n in DealInput.column_fields()
+        if getattr(deal, n) != getattr(deal_in, n)
+    ]
+    if status != deal.status:
+        changes.insert(1, FieldChange("status", deal.status, status))
+    order = values(DealType)
+    wanted_types = sorted(set(deal_in.deal_types), key=order.index)
+    if wanted_types != deal.deal_types:
+        changes.append(
+            FieldChange("deal_types", "; ".join(deal.deal_types), "; ".join(wanted_types))
+        )
+    parties = deal_service.unique_parties(deal_in, orgs)
+    stored_parties = [(p.organization, p.role) for p in deal.parties]
+    if parties != stored_parties:
+        changes.append(
+            FieldChange(
+                "parties",
+                parties_text((o.name, role) for o, role in stored_parties),
+                parties_text((o.name, role) for o, role in parties),
+            )
+        )
+    lines = deal_service.unique_lines(deal_in, hws)
+    stored_lines = [(line.hardware, line.chips) for line in deal.hardware_lines]
+    if lines != stored_lines:
+        changes.append(
+            FieldChange(
+                "hardware",
+                hardware_text((h.name, chips) for h, chips in stored_lines),
+                hardware_text((h.name, chips) for h, chips in lines),
+            )
+        )
+    if new_sources:
+        added = "; ".join(s.publisher for s in new_sources)
+        changes.append(FieldChange("sources", f"{len(deal.sources)} listed", f"adds {added}"))
+    return changes
 
 
 def _checked(
@@ -441,6 +578,12 @@ def _records(
             problem("hardware")(f"'{hw_in.name}' is not a known hardware model")
         hardware.append(found_hw)
     return organizations, hardware
+
+
+def _new_sources(deal: Deal, sources: list[Source]) -> list[Source]:
+    """The sources the deal does not list yet (same publisher and link)."""
+    listed = {(s.publisher, s.url) for s in deal.sources}
+    return [s for s in sources if (s.publisher, s.url) not in listed]
 
 
 def _add_new_sources(deal: Deal, sources: list[Source]) -> None:

@@ -6,7 +6,7 @@ the file lacks (the field is not set) from an empty cell (set, to nothing).
 
 from typing import Any
 
-from app.domain.cells import COLUMNS, parse_hardware, parse_parties, split_list
+from app.domain.cells import ALL_COLUMNS, parse_hardware, parse_parties, split_list
 from app.inputs.deal import DealInput, field_names
 from app.inputs.errors import Loc
 
@@ -17,12 +17,12 @@ _COLUMN_OF = {"capacity_qualifier": "capacity_mw", "chips_qualifier": "chips"}
 def deal_row_data(row: dict[str, str]) -> dict[str, Any]:
     """The row's cells under the input's names; CellError for a list cell that does not
     follow its format (`Organization (role, role)`). Of a deal's own fields, only those of the
-    export's documented columns are read."""
+    export's documented columns are read; a column the row lacks is left out (unchanged)."""
     names = field_names(DealInput)
     data: dict[str, Any] = {
         names[n]: row[names[n]]
         for n in DealInput.column_fields()
-        if names[n] in row and names[n] in COLUMNS
+        if names[n] in row and names[n] in ALL_COLUMNS
     }
     if "confidence" in data:
         data["confidence"] = data["confidence"] or "medium"

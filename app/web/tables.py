@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from app.domain.cells import ALL_COLUMNS
 from app.filters import DealFilters
 from app.filters.form import FilterForm
 
@@ -26,6 +27,12 @@ class TableView:
         """This view on another path (its CSV export or feed): every filter, no paging."""
         query = self.filters.query_string(paging=False)
         return f"{base}?{query}" if query else str(base)
+
+    def data_pairs(self) -> list[tuple[str, str]]:
+        """The filters of this view as query pairs (no paging), for a form that keeps them."""
+        return self.filters.pairs(paging=False)
+
+    csv_columns = ALL_COLUMNS
 
     def sort_url(self, key: str) -> str:
         return self.url(self.filters.sorted_by(key))
