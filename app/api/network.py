@@ -2,13 +2,15 @@
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from starlette.responses import Response
 
 from app.api.errors import problem_responses
 from app.derived.cache import FigureCache
 from app.domain.flows import Flow
 from app.domain.vocabulary import OrgKind, Status
 from app.filters.openapi import query_parameters
-from app.queries.network import DEFAULT_NODES, MOST_NODES, deal_network
+from app.queries.deals import ResolvedFilters
+from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, deal_network
 from app.unit_of_work import SessionDep
 from app.web.network import NetworkFilters, NetworkLinks, NodeLimit, network_key
 
@@ -88,12 +90,24 @@ LIMIT_PARAMETER = {
 )
 def network_index(
     request: Request, session: SessionDep, rf: NetworkFilters, limit: NodeLimit
-) -> NetworkOut:
+) -> Response:
     """The busiest organizations of the filtered deals, an edge per pair with deals between
     them (what flows which way), and the circles money makes among them."""
-    # Cached until the next change, like the table's counts (app/derived/cache.py).
+    # Cached until the next change, like the table's counts (app/derived/cache.py): the map,
+    # and its JSON (its addresses are absolute, so per host).
     figures: FigureCache = request.app.state.figures
-    network = figures.get(session, network_key(rf, limit), lambda: deal_network(session, rf, limit))
+
+    def compute() -> bytes:
+        network = figures.get(
+            session, network_key(rf, limit), lambda: deal_network(session, rf, limit)
+        )
+        return network_out(request, network, rf, limit).model_dump_json().encode()
+
+    key = ("network_api", str(request.base_url), *network_key(rf, limit)[1:])
+    return Response(figures.get(session, key, compute), media_type="application/json")
+
+
+def network_out(request: Request, network: Network, rf: ResolvedFilters, limit: int) -> NetworkOut:
     links = NetworkLinks(request, rf.filters, limit)
     slug = {node.id: node.slug for node in network.nodes}
     return NetworkOut(
