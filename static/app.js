@@ -28,3 +28,34 @@ document.addEventListener("click", (event) => {
   button.closest("tr")?.remove();
   fieldset?.querySelector("button[name^='add_']")?.focus();
 });
+
+// A request that failed must say so: htmx swaps the 400 (bad filters), 409 (edited meanwhile)
+// and 422 (bad input) answers in place; any other failure, or no answer at all, is announced
+// here instead of only in the console.
+function showRequestProblem(message) {
+  const box = document.getElementById("request-problem");
+  if (!box) {
+    return;
+  }
+  box.textContent = message;
+  box.hidden = false;
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  const reason = xhr.status === 403 ? "you are not allowed to do this (signed out?)"
+    : xhr.status === 404 ? "it is no longer there"
+    : xhr.status >= 500 ? "the server failed; try again in a moment" : "the request was refused";
+  showRequestProblem(`That did not work (${xhr.status}): ${reason}. Reload the page to see where things stand.`);
+});
+
+document.addEventListener("htmx:sendError", () => {
+  showRequestProblem("The server could not be reached: check the connection, then try again.");
+});
+
+document.addEventListener("htmx:beforeRequest", () => {
+  const box = document.getElementById("request-problem");
+  if (box) {
+    box.hidden = true;
+  }
+});
