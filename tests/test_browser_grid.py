@@ -169,3 +169,93 @@ def test_every_page_at_desktop_width(browser: Browser, site: str) -> None:
         page.screenshot(path=str(ARTIFACTS / f"wide-{name}.png"))
     assert console.errors == []
     context.close()
+
+
+@pytest.fixture(scope="module")
+def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server on an empty database, with one analyst."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('grid-entry') / 'entry.sqlite3'}"
+    with live_server(url, demo=False) as base:
+        engine = make_engine(url)
+        with make_sessionmaker(engine)() as session:
+            create_user(session, ANALYST[0], ANALYST[1], "analyst")
+        engine.dispose()
+        yield base
+
+
+class Actions:
+    """Counts what the analyst does: each click, tick, choice or filled field is one action."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.count = 0
+
+    def fill(self, label: str, value: str, **kwargs: bool) -> None:
+        self.count += 1
+        self.page.get_by_label(label, **kwargs).fill(value)
+
+    def choose(self, label: str, value: str, **kwargs: bool) -> None:
+        self.count += 1
+        self.page.get_by_label(label, **kwargs).select_option(value)
+
+    def tick(self, label: str) -> None:
+        self.count += 1
+        self.page.get_by_label(label).check()
+
+    def click(self, role: str, name: str) -> None:
+        self.count += 1
+        self.page.get_by_role(role, name=name, exact=True).click()  # type: ignore[arg-type]
+
+
+def test_the_founding_example_in_one_pass_of_the_form(browser: Browser, empty_site: str) -> None:
+    """Unknown organizations, an unknown model and a bad date come back in one answer, each
+    in its row with "Create" beside it; the deal is recorded in at most 25 actions."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    console = Console(page)
+    sign_in(page, empty_site)
+    page.goto(f"{empty_site}/deals")
+    act = Actions(page)
+    act.click("link", "Record a deal")
+    expect(page.locator("h1")).to_have_text("Record a deal")
+    act.fill("Title", "Anthropic in talks to rent Microsoft capacity on Maia 200 chips")
+    act.tick("Cloud capacity")
+    act.fill("Organization 1", "Anthropic", exact=True)
+    act.choose("Role of organization 1", "customer")
+    act.fill("Organization 2", "Microsoft", exact=True)
+    act.choose("Role of organization 2", "provider")
+    act.fill("Hardware model 1", "Maia 200", exact=True)
+    act.fill("First reported", "2026-05-41")
+    act.choose("Status", "in_talks", exact=True)
+    source = page.get_by_role("group", name="Source", exact=True)
+    relay = page.get_by_role("group", name=re.compile(r"^Relayed by"))
+    act.count += 4  # the same labels in two groups
+    source.get_by_label("Publisher").fill("The Information")
+    source.get_by_label("Published").fill("2026-05-21")
+    relay.get_by_label("Publisher").fill("Odaily")
+    relay.get_by_label("Link").fill("https://example.org/odaily/relay")
+    act.click("button", "Save deal")
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("'Anthropic' is not a known organization")
+    expect(summary).to_contain_text("'Maia 200' is not a known hardware model")
+    expect(page.locator("#first_reported_on-error")).to_be_visible()
+    expect(page.locator("#party-0")).to_contain_text("'Anthropic' is not a known organization")
+    expect(page.get_by_label("Organization 2", exact=True)).to_have_value("Microsoft")
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "entry-one-pass-errors.png"), full_page=True)
+
+    act.fill("First reported", "2026-05-21")
+    act.tick("Create 'Anthropic'")
+    act.tick("Create 'Microsoft'")
+    act.tick("Create 'Maia 200'")
+    act.choose("Type of model 1, if new", "custom_accelerator")
+    act.fill("Vendor of model 1, if new", "Microsoft")
+    act.click("button", "Save deal")
+    expect(page.locator(".flash")).to_have_text(re.compile(r"Deal #\d+ recorded\."))
+    expect(page.locator(".deal-badges .badge").first).to_have_text("In talks")
+    expect(page.locator(".sources")).to_contain_text("Odaily")
+    assert act.count <= 25, act.count
+    page.screenshot(path=str(ARTIFACTS / "entry-one-pass-saved.png"), full_page=True)
+    assert [e for e in console.errors if "status of 422" not in e] == [], console.errors
+    context.close()
