@@ -59,3 +59,22 @@ document.addEventListener("htmx:beforeRequest", () => {
     box.hidden = true;
   }
 });
+
+// "Show all" under a facet: a box that narrows its list as one types (shown only with JavaScript).
+function enableFacetFilters(root) {
+  for (const box of root.querySelectorAll("input.facet-filter")) {
+    box.hidden = false;
+  }
+}
+document.addEventListener("DOMContentLoaded", () => enableFacetFilters(document));
+document.addEventListener("htmx:afterSettle", (event) => enableFacetFilters(event.target));
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.classList.contains("facet-filter")) {
+    return;
+  }
+  const wanted = box.value.trim().toLowerCase();
+  for (const item of box.closest("details")?.querySelectorAll("li") ?? []) {
+    item.hidden = wanted !== "" && !item.textContent.toLowerCase().includes(wanted);
+  }
+});

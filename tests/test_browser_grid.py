@@ -85,6 +85,21 @@ def test_a_link_in_a_result_table_loads_the_page_it_names(page: Page, site: str)
     assert console.errors == []
 
 
+def test_every_organization_is_reachable_from_the_facets(page: Page, site: str) -> None:
+    console = Console(page)
+    page.goto(f"{site}/deals")
+    facet = page.locator(".facet", has=page.get_by_role("heading", name="Organizations"))
+    expect(facet.locator("> ul li")).to_have_count(12)
+    facet.get_by_text(re.compile(r"^Show all \d+$")).click()
+    finder = facet.get_by_label("Find in organizations")
+    finder.fill("xai")
+    expect(facet.locator(".facet-more li:visible")).to_have_count(1)
+    facet.locator(".facet-more").get_by_role("link", name=re.compile(r"^xAI")).click()
+    expect(page.locator(".chip")).to_contain_text(["Party: xAI"])
+    expect(page).to_have_url(re.compile(r"party=xai"))
+    assert console.errors == []
+
+
 def test_a_bad_filter_and_a_stale_edit_are_shown_in_place(browser: Browser, site: str) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
