@@ -100,6 +100,29 @@ def test_every_organization_is_reachable_from_the_facets(page: Page, site: str) 
     assert console.errors == []
 
 
+def test_columns_are_chosen_and_kept_in_the_url(page: Page, site: str) -> None:
+    console = Console(page)
+    page.goto(f"{site}/deals")
+    page.get_by_text("Columns", exact=True).click()
+    page.get_by_label("Capacity", exact=True).check()
+    expect(page).to_have_url(re.compile(r"col=capacity"))
+    page.get_by_label("Sources", exact=True).check()
+    expect(page).to_have_url(re.compile(r"col=capacity&col=sources"))
+    headers = page.locator("#deal-table thead th")
+    expect(headers).to_contain_text(["Deal", "Capacity", "Sources"])
+    # Sorting by the new column, then a facet: the columns stay.
+    page.locator("#deal-table thead").get_by_role("link", name="Capacity").click()
+    expect(page.locator("#deal-table thead th[aria-sort]")).to_contain_text("Capacity")
+    page.locator(".facet li a").first.click()
+    expect(page).to_have_url(re.compile(r"col=capacity"))
+    expect(headers).to_contain_text(["Capacity", "Sources"])
+    sources = page.locator("#deal-table tbody tr").first.locator("td").last
+    expect(sources).to_have_text(re.compile(r"^\d+$"))
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "grid-columns.png"))
+    assert console.errors == []
+
+
 def test_a_bad_filter_and_a_stale_edit_are_shown_in_place(browser: Browser, site: str) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
