@@ -25,7 +25,17 @@ document.addEventListener("click", (event) => {
   }
   event.preventDefault();
   const fieldset = button.closest("fieldset");
+  const body = button.closest("tbody");
   button.closest("tr")?.remove();
+  // The rows left are numbered again from 1, as they would be after a reload.
+  for (const [index, row] of Array.from(body?.rows ?? []).entries()) {
+    for (const label of row.querySelectorAll("label.visually-hidden")) {
+      label.textContent = label.textContent.replace(/\d+/, String(index + 1));
+    }
+    for (const named of row.querySelectorAll("button[aria-label]")) {
+      named.setAttribute("aria-label", named.getAttribute("aria-label").replace(/\d+/, String(index + 1)));
+    }
+  }
   fieldset?.querySelector("button[name^='add_']")?.focus();
 });
 

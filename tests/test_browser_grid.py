@@ -297,3 +297,17 @@ def test_the_founding_example_in_one_pass_of_the_form(browser: Browser, empty_si
     page.screenshot(path=str(ARTIFACTS / "entry-one-pass-saved.png"), full_page=True)
     assert [e for e in console.errors if "status of 422" not in e] == [], console.errors
     context.close()
+
+
+def test_rows_are_numbered_again_after_a_removal(page: Page, site: str) -> None:
+    console = Console(page)
+    sign_in(page, site)
+    page.get_by_role("link", name="Record a deal").click()
+    page.get_by_label("Organization 2", exact=True).fill("Microsoft")
+    page.get_by_role("button", name="Remove organization 1").click()
+    expect(page.get_by_label("Organization 1", exact=True)).to_have_value("Microsoft")
+    expect(page.get_by_role("button", name="Remove organization 2")).to_be_visible()
+    expect(page.get_by_label("Organization 3", exact=True)).to_have_count(0)
+    page.goto(f"{site}/hardware/h100")
+    expect(page.locator(".crumbs")).to_have_text("Hardware / H100")
+    assert console.errors == []
