@@ -25,6 +25,66 @@ document.addEventListener("click", (event) => {
   }
   event.preventDefault();
   const fieldset = button.closest("fieldset");
+  const body = button.closest("tbody");
   button.closest("tr")?.remove();
+  // The rows left are numbered again from 1, as they would be after a reload.
+  for (const [index, row] of Array.from(body?.rows ?? []).entries()) {
+    for (const label of row.querySelectorAll("label.visually-hidden")) {
+      label.textContent = label.textContent.replace(/\d+/, String(index + 1));
+    }
+    for (const named of row.querySelectorAll("button[aria-label]")) {
+      named.setAttribute("aria-label", named.getAttribute("aria-label").replace(/\d+/, String(index + 1)));
+    }
+  }
   fieldset?.querySelector("button[name^='add_']")?.focus();
+});
+
+// A request that failed must say so: htmx swaps the 400 (bad filters), 409 (edited meanwhile)
+// and 422 (bad input) answers in place; any other failure, or no answer at all, is announced
+// here instead of only in the console.
+function showRequestProblem(message) {
+  const box = document.getElementById("request-problem");
+  if (!box) {
+    return;
+  }
+  box.textContent = message;
+  box.hidden = false;
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  const reason = xhr.status === 403 ? "you are not allowed to do this (signed out?)"
+    : xhr.status === 404 ? "it is no longer there"
+    : xhr.status >= 500 ? "the server failed; try again in a moment" : "the request was refused";
+  showRequestProblem(`That did not work (${xhr.status}): ${reason}. Reload the page to see where things stand.`);
+});
+
+document.addEventListener("htmx:sendError", () => {
+  showRequestProblem("The server could not be reached: check the connection, then try again.");
+});
+
+document.addEventListener("htmx:beforeRequest", () => {
+  const box = document.getElementById("request-problem");
+  if (box) {
+    box.hidden = true;
+  }
+});
+
+// "Show all" under a facet: a box that narrows its list as one types (shown only with JavaScript).
+function enableFacetFilters(root) {
+  for (const box of root.querySelectorAll("input.facet-filter")) {
+    box.hidden = false;
+  }
+}
+document.addEventListener("DOMContentLoaded", () => enableFacetFilters(document));
+document.addEventListener("htmx:afterSettle", (event) => enableFacetFilters(event.target));
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.classList.contains("facet-filter")) {
+    return;
+  }
+  const wanted = box.value.trim().toLowerCase();
+  for (const item of box.closest("details")?.querySelectorAll("li") ?? []) {
+    item.hidden = wanted !== "" && !item.textContent.toLowerCase().includes(wanted);
+  }
 });

@@ -207,7 +207,10 @@ def test_record_the_founding_example_then_confirm_it(
     expect(page.locator("#relay_url")).to_have_value("https://example.org/odaily/relay")
     page.screenshot(path=str(ARTIFACTS / "entry-errors.png"), full_page=True)
 
-    page.get_by_label("Create organizations and hardware not yet known").check()
+    # Each unknown name is offered for creation in the row that named it.
+    page.get_by_label("Create 'Anthropic'").check()
+    page.get_by_label("Create 'Microsoft'").first.check()
+    page.get_by_label("Create 'Maia 200'").check()
     page.get_by_role("button", name="Save deal").click()
     expect(page.locator(".flash")).to_have_text(re.compile(r"Deal #\d+ recorded\."))
     expect(page.locator(".deal-badges .badge").first).to_have_text("In talks")

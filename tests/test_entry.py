@@ -169,6 +169,47 @@ def test_unknown_names_are_created_only_when_asked(analyst: TestClient, demo: Se
     assert [h.name for h in newco.hardware] == ["Newchip 1"]
 
 
+def test_every_problem_comes_back_in_one_answer(analyst: TestClient, demo: Session) -> None:
+    """A bad date no longer hides the unknown names: all of them at once, each in its row
+    with its own "Create" tick box; ticking them saves the deal, creating only those."""
+    data = {
+        **GOOD,
+        "party_organization": ["Crusoe Energy", "MSFT"],
+        "hardware_name": ["MI400X"],
+        "hardware_type": [""],
+        "hardware_vendor": [""],
+        "first_reported_on": "2026-02-30",
+    }
+    response = analyst.post("/deals/new", data=data)
+    assert response.status_code == 422
+    page = soup(response.text)
+    summary = page.select_one(".error-summary")
+    assert summary is not None
+    assert "'2026-02-30' is not a real day" in summary.text
+    assert "'Crusoe Energy' is not a known organization" in summary.text
+    assert "'MI400X' is not a known hardware model" in summary.text
+    ticks = page.select("input[name=create_name]")
+    assert [t["value"] for t in ticks] == ["Crusoe Energy", "MI400X"]
+    assert ticks[0].find_parent("tr")["id"] == "party-0"  # in the row that named it
+    assert not demo.scalars(select(Organization).where(Organization.name == "Crusoe Energy")).all()
+
+    # Ticked, the model still needs its type and vendor: said at once with the date.
+    data["create_name"] = ["Crusoe Energy", "MI400X"]
+    response = analyst.post("/deals/new", data=data)
+    assert response.status_code == 422
+    text = soup(response.text).select_one(".error-summary").text  # type: ignore[union-attr]
+    assert "choose a hardware type to create 'MI400X'" in text
+    assert "name its vendor" in text and "not a real day" in text
+    assert "not a known organization" not in text
+
+    data |= {"first_reported_on": "2026-02-03", "hardware_type": ["gpu"]}
+    data["hardware_vendor"] = ["AMD"]
+    response = analyst.post("/deals/new", data=data, follow_redirects=False)
+    assert response.status_code == 303
+    crusoe = demo.scalars(select(Organization).where(Organization.name == "Crusoe Energy")).one()
+    assert crusoe.kind == "other"
+
+
 def test_a_new_hardware_model_needs_its_vendor(analyst: TestClient) -> None:
     data = {**GOOD, "hardware_name": ["Newchip 2"], "hardware_type": ["gpu"], "create_missing": "1"}
     response = analyst.post("/deals/new", data=data)

@@ -22,7 +22,7 @@ ENTRY_ID = re.compile(r"^http://testserver/deals/(\d+)#status-event-(\d+)$")
 def parse(client: TestClient, query: str = "") -> feedparser.FeedParserDict:
     response = client.get(f"/feed.atom?{query}")
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/atom+xml"
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"

@@ -79,6 +79,18 @@ def sort_deals(stmt: Select[Deal], f: DealFilters) -> Select[Deal]:
     return stmt.order_by(ordered, Deal.id.desc() if f.sort_descending else Deal.id.asc())
 
 
+def source_counts(session: Session, deal_ids: list[int]) -> dict[int, int]:
+    """How many sources each of these deals cites (relays included), in one statement."""
+    if not deal_ids:
+        return {}
+    rows = session.execute(
+        select(Source.deal_id, func.count())
+        .where(Source.deal_id.in_(deal_ids))
+        .group_by(Source.deal_id)
+    ).all()
+    return {deal_id: count for deal_id, count in rows}
+
+
 def table_options() -> list[LoaderOption]:
     """What a table row shows: parties, hardware and types, each in one extra statement."""
     return [

@@ -6,7 +6,7 @@ have a facet, and how it is counted, is declared in app/filters/registry.py.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ class Facet:
     name: str
     title: str
     values: list[FacetValue]
+    more: list[FacetValue] = field(default_factory=list)  # beyond the first few, by name
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,20 @@ def deal_facets(
         if flt.facet is None:
             continue
         selected = f.value(flt.name)
-        shown = [
-            FacetValue(value, text, count, value in selected, url_for(f.toggled(flt.name, value)))
-            for value, text, count in flt.facet_shown(c.get(flt.name, []), selected)
+        rows = c.get(flt.name, [])
+        first = flt.facet_shown(rows, selected)
+        shown = {row[0] for row in first}
+        rest = sorted((row for row in rows if row[0] not in shown), key=lambda r: r[1].lower())
+        values = [
+            [
+                FacetValue(
+                    value, text, count, value in selected, url_for(f.toggled(flt.name, value))
+                )
+                for value, text, count in group
+            ]
+            for group in (first, rest)
         ]
-        facets.append(Facet(flt.name, flt.facet.title or flt.label, shown))
+        facets.append(Facet(flt.name, flt.facet.title or flt.label, values[0], values[1]))
     return facets
 
 

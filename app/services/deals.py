@@ -139,29 +139,46 @@ def unique_slug(session: Session, model: type[Organization] | type[Hardware], na
     return slug
 
 
+Creatable = bool | frozenset[str]  # create every unknown name, or those named (lowercased)
+
+
+def may_create(create_missing: Creatable, name: str) -> bool:
+    """Whether the analyst asked for `name` to be created if it is not known."""
+    if isinstance(create_missing, bool):
+        return create_missing
+    return name.strip().lower() in create_missing
+
+
+def creation_hint(create_missing: Creatable, name: str) -> str:
+    """How to ask for an unknown name to be created: on the form, its row's own tick box."""
+    if isinstance(create_missing, bool):
+        return "tick “Create organizations and hardware not yet known” to add it"
+    return f"tick “Create '{name}'” in its row to add it"
+
+
 def _resolve(
-    session: Session, deal_in: DealInput, errors: InputErrors, create_missing: bool
+    session: Session, deal_in: DealInput, errors: InputErrors, create_missing: Creatable
 ) -> tuple[list[Organization], list[Hardware]]:
     """The records the input names, creating unknown ones only when the analyst asked to."""
     created: dict[str, Organization] = {}
-    hint = "tick “Create organizations and hardware not yet known” to add it"
 
-    def organization(name: str, error_key: Loc) -> Organization | None:
+    def organization(name: str, error_key: Loc, create: bool = False) -> Organization | None:
         found = find_organization(session, name) or created.get(name.lower())
-        if found is None and create_missing:
+        if found is None and (create or may_create(create_missing, name)):
             found = Organization(
                 name=name, slug=unique_slug(session, Organization, name), kind=OrgKind.OTHER
             )
             session.add(found)
             created[name.lower()] = found
         if found is None:
+            hint = creation_hint(create_missing, name)
             errors.add(error_key, f"'{name}' is not a known organization — {hint}")
         return found
 
     orgs = [organization(p.organization, ("parties", i)) for i, p in enumerate(deal_in.parties)]
     hardware: list[Hardware] = []
     for i, line in enumerate(deal_in.hardware):
-        hw = _hardware(session, line, ("hardware", i), errors, create_missing, organization, hint)
+        hw = _hardware(session, line, ("hardware", i), errors, create_missing, organization)
         if hw is not None:
             hardware.append(hw)
     return [o for o in orgs if o is not None], hardware
@@ -172,14 +189,14 @@ def _hardware(
     line: HardwareLineInput,
     key: Loc,
     errors: InputErrors,
-    create_missing: bool,
-    organization: Callable[[str, Loc], Organization | None],
-    hint: str,
+    create_missing: Creatable,
+    organization: Callable[[str, Loc, bool], Organization | None],
 ) -> Hardware | None:
     found = find_hardware(session, line.name)
     if found is not None:
         return found
-    if not create_missing:
+    if not may_create(create_missing, line.name):
+        hint = creation_hint(create_missing, line.name)
         errors.add(key, f"'{line.name}' is not a known hardware model — {hint}")
         return None
     type_problem = choice_problem(HardwareType, "hardware type", line.type or "")
@@ -188,7 +205,8 @@ def _hardware(
     if not line.vendor:
         errors.add(key, f"to create '{line.name}', name its vendor (e.g. NVIDIA, Microsoft)")
         return None
-    vendor = organization(line.vendor, key)
+    # Creating a model creates its vendor too when that is new: one tick, in the model's row.
+    vendor = organization(line.vendor, key, True)
     if vendor is None or line.type is None or type_problem:
         return None
     hw = Hardware(
@@ -252,7 +270,7 @@ def _source(source_in: SourceInput | RelayInput, user: User) -> Source:
 
 
 def create_deal(
-    session: Session, new_in: NewDealInput, user: User, *, create_missing: bool = False,
+    session: Session, new_in: NewDealInput, user: User, *, create_missing: Creatable = False,
     duplicate_decision: str = "",
 ) -> Deal:  # fmt: skip
     """A new deal with its first source (and relay) and first status.
@@ -303,7 +321,7 @@ def create_deal(
 
 def update_deal(
     session: Session, deal: Deal, deal_in: DealInput, version: int, user: User,
-    *, create_missing: bool = False,
+    *, create_missing: Creatable = False,
 ) -> Deal:  # fmt: skip
     """Save an edit made on `version`; StaleEdit if the deal has changed since."""
     if deal.version != version:

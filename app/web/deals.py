@@ -1,22 +1,35 @@
 """The deals table (filters, facets, sort, pages) and the deal page."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
 from app.domain.vocabulary import UserRole
 from app.queries.audit import deal_history
-from app.queries.deals import count_deals, get_deal, list_deals
+from app.queries.deals import ResolvedFilters, count_deals, get_deal, list_deals, source_counts
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import TrackRecord, track_records
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.unit_of_work import SessionDep
-from app.web.filtering import ErrorPage, Filters
+from app.web.filtering import ErrorPage, FilterQuery
 from app.web.forms import redirect_after_post
 from app.web.render import figures_within, render
 from app.web.security import Admin, Analyst, CurrentUser
-from app.web.tables import TABLE_FORM, TableView
+from app.web.tables import (
+    COLUMN_PARAM,
+    EXTRA_COLUMNS,
+    TABLE_FORM,
+    TableView,
+    chosen_columns,
+    column_problems,
+)
 
 router = APIRouter()
+# The table's filters, and the extra columns it shows (`col`), kept beside them in its links.
+TableFilters = Annotated[
+    ResolvedFilters, Depends(FilterQuery(own={COLUMN_PARAM}, check_own=column_problems))
+]
 
 
 @router.get(
@@ -24,9 +37,10 @@ router = APIRouter()
     name="deals_index",
     dependencies=[Depends(ErrorPage("deals/index.html", "deal_results", {"form": TABLE_FORM}))],
 )
-def deals_index(request: Request, session: SessionDep, rf: Filters) -> Response:
+def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Response:
     """The table; a bad filter value is a 400 with this page (app/web/filtering.py)."""
-    view = TableView(rf.filters, request.url.path)
+    columns = chosen_columns(request.query_params.getlist(COLUMN_PARAM))
+    view = TableView(rf.filters, request.url.path, columns=columns)
     key = ("table", rf.filters.query_string(paging=False))
 
     def compute() -> tuple[int, FacetCounts]:
@@ -35,6 +49,7 @@ def deals_index(request: Request, session: SessionDep, rf: Filters) -> Response:
     # None: not ready in time; the rows come first, the counts after the response.
     known, later = figures_within(request, session, key, compute)
     total, counts = known if known is not None else (None, None)
+    deal_page = list_deals(session, rf, total=total, count=False)
     response = render(
         request,
         "deals/index.html",
@@ -42,7 +57,11 @@ def deals_index(request: Request, session: SessionDep, rf: Filters) -> Response:
             "view": view,
             "form": TABLE_FORM,
             "filters": rf.filters,
-            "deal_page": list_deals(session, rf, total=total, count=False),
+            "deal_page": deal_page,
+            "extra_columns": EXTRA_COLUMNS,
+            "source_counts": source_counts(session, [d.id for d in deal_page.rows])
+            if "sources" in columns
+            else {},
             "facets": None if counts is None else deal_facets(session, rf, view.url, counts),
             "chips": filter_chips(rf, view.url),
             "raw": request.query_params,

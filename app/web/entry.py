@@ -35,6 +35,13 @@ from app.models import Deal, Hardware, Organization, OrganizationAlias
 from app.queries.audit import deal_history
 from app.queries.deals import get_deal
 from app.services import deals as deal_service
+from app.services.deals import (
+    Creatable,
+    creation_hint,
+    find_hardware,
+    find_organization,
+    may_create,
+)
 from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, redirect_after_post
 from app.web.render import is_htmx, render
@@ -129,9 +136,76 @@ def _choices(session: Session) -> dict[str, object]:
     }
 
 
+def _creatable(form: FormData) -> Creatable:
+    """The names the analyst ticked "Create" for, row by row; the older single tick box (still
+    posted by scripts) asks for every unknown name."""
+    if text(form, "create_missing"):
+        return True
+    return frozenset(name.strip().lower() for name in texts(form, "create_name") if name.strip())
+
+
+@dataclass
+class UnknownNames:
+    """The rows naming an organization or hardware model not recorded yet (by row number), and
+    which of them the analyst asked to create."""
+
+    parties: dict[int, str] = field(default_factory=dict)
+    hardware: dict[int, str] = field(default_factory=dict)
+    creatable: Creatable = frozenset()
+
+    @classmethod
+    def of(cls, session: Session, values: FormValues, creatable: Creatable) -> "UnknownNames":
+        parties = {
+            i: org.strip()
+            for i, (org, _) in enumerate(values.parties)
+            if org.strip() and find_organization(session, org.strip()) is None
+        }
+        hardware = {
+            i: row[0].strip()
+            for i, row in enumerate(values.hardware)
+            if row[0].strip() and find_hardware(session, row[0].strip()) is None
+        }
+        return cls(parties, hardware, creatable)
+
+    def create(self, name: str) -> bool:
+        return may_create(self.creatable, name)
+
+    def problems(self, values: FormValues) -> FormErrors:
+        """What the service would say about these names, for an answer that stops before it
+        (a badly typed date): every problem of the form comes back at once."""
+        errors = FormErrors()
+        for i, name in self.parties.items():
+            if not self.create(name):
+                hint = creation_hint(self.creatable, name)
+                errors.add(f"party-{i}", f"'{name}' is not a known organization — {hint}")
+        for i, name in self.hardware.items():
+            _, _, type_, vendor = values.hardware[i]
+            if not self.create(name):
+                hint = creation_hint(self.creatable, name)
+                errors.add(f"hardware-{i}", f"'{name}' is not a known hardware model — {hint}")
+            else:
+                if not type_:
+                    errors.add(f"hardware-{i}", f"choose a hardware type to create '{name}'")
+                if not vendor.strip():
+                    errors.add(
+                        f"hardware-{i}", f"to create '{name}', name its vendor (e.g. NVIDIA)"
+                    )
+        return errors
+
+
+def _all_problems(errors: FormErrors, more: FormErrors) -> FormErrors:
+    merged = FormErrors({name: list(messages) for name, messages in errors.items()})
+    for name, messages in more.items():
+        for message in messages:
+            if message not in merged.get(name, []):
+                merged.add(name, message)
+    return merged
+
+
 def _form_page(
     request: Request, session: Session, form_values: FormValues, *, deal: Deal | None = None,
-    errors: FormErrors | None = None, status_code: int = 200, **extra: object,
+    errors: FormErrors | None = None, status_code: int = 200,
+    unknown: UnknownNames | None = None, **extra: object,
 ) -> Response:  # fmt: skip
     return render(
         request,
@@ -140,6 +214,7 @@ def _form_page(
             "values": form_values,
             "errors": errors or FormErrors(),
             "deal": deal,
+            "unknown": unknown or UnknownNames(),
             **_choices(session),
             **extra,
         },
@@ -180,27 +255,40 @@ def deal_create_submit(
     form_values = FormValues.from_form(form)
     # htmx swaps the form in place: on the article page it keeps that page's heading.
     in_place = bool(text(form, "from_article")) and is_htmx(request)
+    creatable = _creatable(form)
+    unknown = UnknownNames.of(session, form_values, creatable)
     if any(button in form for button in ROW_BUTTONS):
-        return _form_page(request, session, form_values, from_article=in_place)
+        return _form_page(request, session, form_values, unknown=unknown, from_article=in_place)
     reading = read_new_deal(form)
-    errors = reading.errors
+    errors = _all_problems(reading.errors, unknown.problems(form_values))
     if reading.value is not None:
         try:
             deal = deal_service.create_deal(
-                session, reading.value, user, create_missing=bool(text(form, "create_missing")),
+                session, reading.value, user, create_missing=creatable,
                 duplicate_decision=text(form, "duplicate_decision"),
             )  # fmt: skip
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
         except deal_service.PossibleDuplicate as exc:
             return _form_page(
-                request, session, form_values, duplicates=exc.deals, from_article=in_place
+                request,
+                session,
+                form_values,
+                unknown=unknown,
+                duplicates=exc.deals,
+                from_article=in_place,
             )
         else:
             url = str(request.url_for("deal_detail", deal_id=deal.id))
             return redirect_after_post(request, url, flash=f"Deal #{deal.id} recorded.")
     return _form_page(
-        request, session, form_values, errors=errors, status_code=422, from_article=in_place
+        request,
+        session,
+        form_values,
+        errors=errors,
+        unknown=unknown,
+        status_code=422,
+        from_article=in_place,
     )
 
 
@@ -224,17 +312,19 @@ def deal_edit_submit(
     """Save an edit; 409 with both versions side by side if someone saved in between."""
     deal = _live_deal(session, deal_id)
     form_values = FormValues.from_form(form)
+    creatable = _creatable(form)
+    unknown = UnknownNames.of(session, form_values, creatable)
     if any(button in form for button in ROW_BUTTONS):
-        return _form_page(request, session, form_values, deal=deal)
+        return _form_page(request, session, form_values, deal=deal, unknown=unknown)
     reading = read_deal(form)
-    errors = reading.errors
+    errors = _all_problems(reading.errors, unknown.problems(form_values))
     version_text = text(form, "version")
     version = int(version_text) if version_text.isdigit() else -1
     if reading.value is not None:
         try:
             deal_service.update_deal(
                 session, deal, reading.value, version, user,
-                create_missing=bool(text(form, "create_missing")),
+                create_missing=creatable,
             )  # fmt: skip
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
@@ -242,12 +332,14 @@ def deal_edit_submit(
             current = _live_deal(session, deal_id)
             return _form_page(
                 request, session, form_values, deal=current, status_code=409,
-                conflict=FormValues.from_deal(current),
+                conflict=FormValues.from_deal(current), unknown=unknown,
             )  # fmt: skip
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Changes saved.")
-    return _form_page(request, session, form_values, deal=deal, errors=errors, status_code=422)
+    return _form_page(
+        request, session, form_values, deal=deal, errors=errors, unknown=unknown, status_code=422
+    )
 
 
 def _deal_page_with_errors(

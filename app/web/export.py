@@ -68,7 +68,7 @@ def feed_atom(request: Request, session: SessionDep, rf: Filters) -> Response:
         html_url=html_url,
         deal_url_prefix=deal_url_prefix(request),
     )
-    return Response(body, media_type="application/atom+xml")
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
 @router.get("/admin/archive.zip", name="archive_zip")

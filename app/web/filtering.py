@@ -85,7 +85,12 @@ def filter_error_page(request: Request, exc: Exception) -> Response:
     return render(
         request,
         page.template,
-        {**page.context, "errors": exc.messages, "raw": request.query_params},
+        {
+            **page.context,
+            "errors": exc.messages,
+            "bad_params": exc.params,
+            "raw": request.query_params,
+        },
         block=page.block,
         status_code=400,
     )

@@ -2,8 +2,9 @@
 
 Each lane is its own small SVG stretched to the column's width (preserveAspectRatio="none"),
 so positions are computed once here on a 0–1000 scale; the axis labels are HTML cells of
-equal width, one per year (or quarter), which line up because the axis starts and ends on
-period boundaries.
+equal width, one per quarter (per year when the lanes span more than six years), which line
+up because the axis starts and ends on period boundaries; every quarter gets a grid line, and
+about ten of them a label.
 """
 
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class LaneChart:
         """From the start of the period of the earliest report to the end of today's period."""
         today = lanes.today
         first = min([today, *(lc.start for lc in lanes.lifecycles)])
-        step = Precision.YEAR if today.year - first.year >= 2 else Precision.QUARTER
+        step = Precision.YEAR if today.year - first.year > 6 else Precision.QUARTER
         period = _period(first, step)
         periods = [period]
         while periods[-1].next_start <= today:

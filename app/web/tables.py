@@ -8,6 +8,30 @@ from app.filters import DealFilters
 from app.filters.form import FilterForm
 
 TABLE_FORM = FilterForm()  # the table takes every filter, and shows sort and rows per page
+# Columns one may add to the table (`?col=capacity&col=region`), in the order they appear.
+EXTRA_COLUMNS = {
+    "capacity": "Capacity",
+    "region": "Region",
+    "announced": "Announced",
+    "sources": "Sources",
+    "updated": "Updated",
+}
+COLUMN_PARAM = "col"
+
+
+def column_problems(pairs: list[tuple[str, str]]) -> list[str]:
+    """A column the table does not have, named with those it has."""
+    known = ", ".join(EXTRA_COLUMNS)
+    return [
+        f"unknown column '{value}' in '{COLUMN_PARAM}' — expected one of {known}"
+        for name, value in pairs
+        if name == COLUMN_PARAM and value and value not in EXTRA_COLUMNS
+    ]
+
+
+def chosen_columns(values: list[str]) -> tuple[str, ...]:
+    """The extra columns asked for, known ones only, in the table's order."""
+    return tuple(name for name in EXTRA_COLUMNS if name in values)
 
 
 @dataclass(frozen=True)
@@ -17,9 +41,11 @@ class TableView:
     filters: DealFilters
     base_path: str
     preset: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()  # the extra columns shown, kept in every link
 
     def url(self, f: DealFilters) -> str:
         pairs = [(k, v) for k, v in f.pairs() if v not in self.preset.get(k, ())]
+        pairs += [(COLUMN_PARAM, name) for name in self.columns]
         query = urlencode(pairs)
         return f"{self.base_path}?{query}" if query else self.base_path
 
