@@ -110,7 +110,9 @@ def test_columns_are_chosen_and_kept_in_the_url(page: Page, site: str) -> None:
     expect(page).to_have_url(re.compile(r"col=capacity&col=sources"))
     headers = page.locator("#deal-table thead th")
     expect(headers).to_contain_text(["Deal", "Capacity", "Sources"])
-    # Sorting by the new column, then a facet: the columns stay.
+    # Sorting by the new column (the chooser closed first: open, it lies over the table's
+    # head), then a facet: the columns stay.
+    page.locator(".column-chooser summary").click()
     page.locator("#deal-table thead").get_by_role("link", name="Capacity").click()
     expect(page.locator("#deal-table thead th[aria-sort]")).to_contain_text("Capacity")
     page.locator(".facet li a").first.click()
