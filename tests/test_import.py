@@ -411,3 +411,12 @@ def test_new_rows_like_existing_deals_are_flagged_with_a_link(
     preview = analyst.post("/import", files={"file": ("again.csv", _csv([copy]).encode())})
     links = BeautifulSoup(preview.text, "html.parser").select(".import-look-alikes a")
     assert f"/deals/{rows[0]['id']}" in [a["href"].removeprefix("http://testserver") for a in links]
+
+
+def test_a_file_that_changes_nothing_offers_nothing_to_confirm(
+    analyst: TestClient, demo: Session
+) -> None:
+    preview = analyst.post("/import", files={"file": ("same.csv", oracle_text(demo).encode())})
+    page = BeautifulSoup(preview.text, "html.parser")
+    assert "Nothing to write" in page.select_one(".import-nothing").text
+    assert page.select_one("button[name=confirm]") is None
