@@ -226,7 +226,11 @@ def test_who_may_delete_and_restore(signed_in: dict[str, TestClient], demo: Sess
         ("delete", "analyst@example.org"),
         ("restore", "admin@example.org"),
     ]
+    # Anonymous readers see who by role (or display name), never by email address.
     history = BeautifulSoup(signed_in["anonymous"].get(f"/deals/{target}").text, "html.parser")
+    anonymous_text = history.select_one(".audit").get_text()
+    assert "Analyst" in anonymous_text and "analyst@example.org" not in anonymous_text
+    history = BeautifulSoup(signed_in["admin"].get(f"/deals/{target}").text, "html.parser")
     assert "analyst@example.org" in history.select_one(".audit").get_text()
 
 

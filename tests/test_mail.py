@@ -3,11 +3,15 @@ digests arrive once each; while the server is down changes keep being recorded, 
 back what was owed arrives once."""
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -156,3 +160,12 @@ def test_with_the_server_down_changes_are_kept_and_sent_once_when_it_is_back(
         select(Notification).where(Notification.email_state == EmailState.PENDING)
     ).all()
     assert pending == []
+
+
+def test_deals_notify_refuses_to_start_without_an_smtp_host(tmp_path: Path) -> None:
+    env = {**os.environ, "SMTP_HOST": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    deals = Path(sys.executable).parent / "deals"
+    done = subprocess.run(
+        [str(deals), "notify", "--once"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "SMTP_HOST is not set" in done.stderr

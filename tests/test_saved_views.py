@@ -100,3 +100,13 @@ def test_private_views_are_their_owners_only(demo: Session, analyst: TestClient)
         assert other.get(f"/views/{view.id}.csv").status_code == 404
         assert "Mine" not in other.get("/views").text
     assert analyst.get(f"/views/{view.id}.csv").status_code == 200
+
+
+def test_deals_and_timeline_link_to_saving_what_they_show(
+    demo: Session, analyst: TestClient, demo_client: TestClient
+) -> None:
+    timeline = analyst.get("/timeline?status=rumored&view=lanes").text
+    assert "/views/new?page=timeline&amp;query=status%3Drumored%26view%3Dlanes" in timeline
+    deals = analyst.get("/deals?status=rumored&page=2").text
+    assert "/views/new?page=deals&amp;query=status%3Drumored" in deals
+    assert "Save this view" not in demo_client.get("/deals").text  # not signed in

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.domain.vocabulary import AuditAction, EmailMode, EmailState, FollowTarget
@@ -37,6 +37,7 @@ from app.queries.deals import deal_conditions, resolve_filters
 AUDIT_WRITTEN = "audit_written"
 VIEWS_BEFORE = "view_deals_before"
 NOTIFIED = "notified"
+VIEW_CONDITIONS = "followed_view_conditions"
 # Fields a change summary leaves out: bookkeeping, not news.
 QUIET_FIELDS = {"updated_by_id", "created_by_id", "recorded_by_id", "deal_id", "source_id"}
 
@@ -53,28 +54,43 @@ def view_filters(view: SavedView) -> DealFilters | None:
         return None
 
 
-def _followed_views(session: Session) -> list[SavedView]:
+def _view_conditions(session: Session) -> dict[int, list[Any]]:
+    """Followed view id → its SQL conditions; read once per transaction (the before and after
+    of each flush use them), views whose filters no longer resolve left out."""
+    cached: dict[int, list[Any]] | None = session.info.get(VIEW_CONDITIONS)
+    if cached is not None:
+        return cached
     stmt = select(SavedView).where(
         SavedView.id.in_(select(Follow.target_id).where(Follow.target_type == FollowTarget.VIEW))
     )
-    return list(session.scalars(stmt))
-
-
-def _views_matching(session: Session, deal_ids: set[int]) -> dict[int, set[int]]:
-    """View id → the deals of `deal_ids` in that followed view, as the database has them now."""
-    found: dict[int, set[int]] = {}
-    if not deal_ids:
-        return found
-    for view in _followed_views(session):
+    found: dict[int, list[Any]] = {}
+    for view in session.scalars(stmt):
         filters = view_filters(view)
         if filters is None:
             continue
         try:
-            conditions = deal_conditions(resolve_filters(session, filters))
+            found[view.id] = deal_conditions(resolve_filters(session, filters))
         except FilterError:  # it names an organization or hardware model no longer there
             continue
-        stmt = select(Deal.id).where(Deal.id.in_(deal_ids), *conditions)
-        found[view.id] = set(session.scalars(stmt))
+    session.info[VIEW_CONDITIONS] = found
+    return found
+
+
+def _views_matching(session: Session, deal_ids: set[int]) -> dict[int, set[int]]:
+    """View id → the deals of `deal_ids` in that followed view, as the database has them now:
+    one statement for every view (UNION ALL)."""
+    found: dict[int, set[int]] = {}
+    views = _view_conditions(session)
+    if not deal_ids or not views:
+        return found
+    parts = [
+        select(literal(view_id).label("view_id"), Deal.id.label("deal_id")).where(
+            Deal.id.in_(deal_ids), *conditions
+        )
+        for view_id, conditions in views.items()
+    ]
+    for view_id, deal_id in session.execute(union_all(*parts)):
+        found.setdefault(view_id, set()).add(deal_id)
     return found
 
 
@@ -97,7 +113,7 @@ def remember_views_before(session: Session, flush_context: UOWTransaction, insta
     if not deal_ids:
         return
     with session.no_autoflush:
-        if not session.scalar(select(Follow.id).where(Follow.target_type == FollowTarget.VIEW)):
+        if not _view_conditions(session):
             return
         before = session.info.setdefault(VIEWS_BEFORE, {})
         for view_id, ids in _views_matching(session, deal_ids).items():
@@ -301,5 +317,5 @@ def _insert(
 
 def forget_transaction(session: Session, *args: Any) -> None:
     """after_commit / after_soft_rollback: a new transaction notifies afresh."""
-    for key in (NOTIFIED, VIEWS_BEFORE, AUDIT_WRITTEN):
+    for key in (NOTIFIED, VIEWS_BEFORE, AUDIT_WRITTEN, VIEW_CONDITIONS):
         session.info.pop(key, None)
