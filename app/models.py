@@ -33,6 +33,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.db import Base
 from app.domain.dates import PartialDate, Precision, precision_rank
+from app.domain.methodology import moves_backwards
 from app.domain.vocabulary import (
     AuditAction,
     Confidence,
@@ -388,6 +389,20 @@ class Deal(TimestampMixin, Base):
         latest = latest_event(self.status_events)
         if latest is not None:
             self.status = latest.status
+
+    def history(self) -> list[tuple["StatusEvent", bool]]:
+        """The status events in order, each with whether it moved the deal back in the
+        lifecycle (see app/domain/methodology.py)."""
+        ordered = sorted(
+            self.status_events,
+            key=lambda e: event_order(e.effective, e.recorded_at or utcnow(), e.id or 0),
+        )
+        steps: list[tuple[StatusEvent, bool]] = []
+        previous: str | None = None
+        for step in ordered:
+            steps.append((step, moves_backwards(previous, step.status)))
+            previous = step.status
+        return steps
 
     def __repr__(self) -> str:
         return f"<Deal {self.id} {self.title!r}>"

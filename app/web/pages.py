@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
+from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.overview import (
     RUMORS_LISTED,
@@ -57,6 +58,22 @@ def home(request: Request, session: SessionDep) -> Response:
     response = render(request, "home.html", context)
     response.background = later
     return response
+
+
+@router.get("/methodology", name="methodology")
+def methodology(request: Request) -> Response:
+    """What each status, confidence and tier means, and what each figure counts."""
+    return render(
+        request,
+        "methodology.html",
+        {
+            "definitions": {
+                "status": STATUS_DEFINITIONS,
+                "confidence": CONFIDENCE_DEFINITIONS,
+                "tier": TIER_DEFINITIONS,
+            },
+        },
+    )
 
 
 @router.get("/healthz", name="healthz")
