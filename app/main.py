@@ -18,6 +18,7 @@ from app.filters import FilterError
 from app.unit_of_work import make_sessionmaker
 from app.web import (
     accounts,
+    commitments,
     deals,
     directory,
     entry,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         accounts,
         timeline,
         imports,
+        commitments,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

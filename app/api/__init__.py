@@ -26,6 +26,7 @@ from app.web.security import SignInRequired
 router = APIRouter(prefix="/v1")
 router.include_router(deals.router)
 router.include_router(directory.router)
+router.include_router(deals.commitments_router)
 
 
 @router.get(

@@ -404,6 +404,10 @@ def delete_deal(session: Session, deal: Deal, user: User) -> Deal:
 def restore_deal(session: Session, deal: Deal, user: User) -> Deal:
     if deal.deleted_at is None:
         raise DealError("This deal is not deleted.")
+    if deal.merged_into_id is not None:
+        raise DealError(
+            f"This deal was merged into deal #{deal.merged_into_id}: undo the merge there instead."
+        )
     deal.deleted_at = None
     deal.updated_by_id = user.id
     session.commit()
