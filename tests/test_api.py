@@ -486,9 +486,9 @@ def test_the_openapi_schema_describes_the_api_only_and_every_error(client: TestC
                     assert ref == "#/components/schemas/Problem"
     listing = schema["paths"]["/v1/deals"]["get"]["parameters"]
     assert {p["name"] for p in listing} == {
-        "q", "status", "party", "customer", "provider", "hardware", "hardware_type", "vendor",
-        "deal_type", "confidence", "reported_from", "reported_to", "min_value", "max_value",
-        "sort", "page", "per_page",
+        "q", "status", "party", "customer", "provider", "seller", "investor", "replaced",
+        "hardware", "hardware_type", "vendor", "deal_type", "confidence", "reported_from",
+        "reported_to", "min_value", "max_value", "sort", "page", "per_page",
     }  # fmt: skip
 
 
