@@ -19,6 +19,7 @@ from app.unit_of_work import make_sessionmaker
 from app.web import (
     accounts,
     activity,
+    commitments,
     deals,
     directory,
     entry,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         network,
         following,
         activity,
+        commitments,
     ):
         app.include_router(module.router, include_in_schema=False)
     return app

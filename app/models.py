@@ -1,5 +1,6 @@
 """The domain model as typed SQLAlchemy mappings; constraints live in the database."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -33,7 +34,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.db import Base
 from app.domain.dates import PartialDate, Precision, precision_rank
+from app.domain.methodology import moves_backwards
 from app.domain.vocabulary import (
+    INVERSE_LABELS,
     AuditAction,
     Confidence,
     DealType,
@@ -49,6 +52,7 @@ from app.domain.vocabulary import (
     Status,
     UserRole,
     ViewPage,
+    label,
     values,
 )
 
@@ -338,6 +342,13 @@ class Deal(TimestampMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A duplicate merged into another deal: deleted (so in no count) and pointing at the deal
+    # that kept it; `merge_copies` holds the ids of the rows the merge copied there, so an
+    # admin can undo it (see app/services/merging.py).
+    # No foreign key: SQLite cannot add a named one to an existing table without a rebuild,
+    # and deals are never removed (deleting one keeps its row).
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    merge_copies: Mapped[dict[str, list[int]] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
@@ -367,6 +378,10 @@ class Deal(TimestampMixin, Base):
     )
     relations: Mapped[list["DealRelation"]] = relationship(
         cascade="all, delete-orphan", foreign_keys="DealRelation.deal_id"
+    )
+    # The other side of the deals that name this one (read-only: "superseded by #18").
+    related_from: Mapped[list["DealRelation"]] = relationship(
+        foreign_keys="DealRelation.related_deal_id", viewonly=True
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -402,8 +417,50 @@ class Deal(TimestampMixin, Base):
         if latest is not None:
             self.status = latest.status
 
+    @property
+    def links(self) -> list["DealLink"]:
+        """Related live deals both ways: "supersedes #17" here is "superseded by #18" there."""
+        out = [DealLink(r.kind, r.related_deal, False) for r in self.relations]
+        out += [DealLink(r.kind, r.deal, True) for r in self.related_from]
+        return [link for link in out if link.deal.deleted_at is None]
+
+    def history(self) -> list[tuple["StatusEvent", bool]]:
+        """The status events in order, each with whether it moved the deal back in the
+        lifecycle (see app/domain/methodology.py)."""
+        ordered = sorted(
+            self.status_events,
+            key=lambda e: event_order(e.effective, e.recorded_at or utcnow(), e.id or 0),
+        )
+        steps: list[tuple[StatusEvent, bool]] = []
+        previous: str | None = None
+        for step in ordered:
+            steps.append((step, moves_backwards(previous, step.status)))
+            previous = step.status
+        return steps
+
     def __repr__(self) -> str:
         return f"<Deal {self.id} {self.title!r}>"
+
+
+@dataclass(frozen=True, slots=True)
+class DealLink:
+    """A relation as one deal reads it: `incoming` when the other deal names this one."""
+
+    kind: str
+    deal: Deal
+    incoming: bool
+
+    @property
+    def related_deal_id(self) -> int:
+        return self.deal.id
+
+    @property
+    def direction(self) -> str:
+        return "incoming" if self.incoming else "outgoing"
+
+    @property
+    def label(self) -> str:
+        return INVERSE_LABELS[self.kind] if self.incoming else label(self.kind).lower()
 
 
 class DealTypeRow(Base):
@@ -573,6 +630,7 @@ class DealRelation(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     related_deal: Mapped[Deal] = relationship(foreign_keys=[related_deal_id])
+    deal: Mapped[Deal] = relationship(foreign_keys=[deal_id], viewonly=True)
 
 
 class search_vector(FunctionElement[str]):  # noqa: N801 (a SQL function, named as one)

@@ -1,6 +1,7 @@
 """The overview: every figure is the size of the filtered table it links to, on both databases."""
 
 import re
+import statistics
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -13,7 +14,12 @@ from app.domain.dates import PartialDate
 from app.filters import DealFilters
 from app.models import Deal, Hardware, StatusEvent
 from app.queries.deals import list_deals, resolve_filters
-from app.queries.overview import deal_outcomes, hardware_by_quarter, provider_totals
+from app.queries.overview import (
+    deal_outcomes,
+    hardware_by_quarter,
+    provider_totals,
+    rumor_durations,
+)
 from tests.conftest import StatementCounter
 from tests.factories import make_deal, make_hardware, make_organization
 
@@ -98,13 +104,19 @@ def test_demo_chart_and_figures(demo_client: TestClient, demo: Session) -> None:
     assert "Unspecified" in legend
     rows = page.select(".chart-table tbody tr")
     assert len(rows) == 12 and rows[0].th.get_text() == "Q2 2026"
-    # The median and the rumors: 29 deals now confirmed or completed, 10 first heard as rumors.
-    confirmed = page.select_one("a.confirmed-deals")
-    assert confirmed is not None and confirmed.get_text().startswith("29 deals")
-    assert table_total(demo, str(confirmed["href"])) == 29
-    shares = page.select_one(".shares")
-    assert shares is not None and "30% denied or cancelled (3)" in shares.get_text(" ", strip=True)
-    assert len(page.select(".rumor-deals li")) == 10
+    # The 10 deals first reported as rumors or talks, and the days to the official word: no
+    # median of 0 built from deals confirmed when first reported (those are counted apart).
+    durations = rumor_durations(demo)
+    assert durations.reported_first == 10 and len(page.select(".rumor-deals li")) == 10
+    days = sorted(r.days for r in durations.official if r.days is not None)
+    assert durations.median == statistics.median(days) and durations.median > 0
+    amazon = next(r for r in durations.official if r.title.startswith("Amazon–OpenAI"))
+    assert amazon.days == 2
+    text = " ".join(page.select_one(".durations").get_text(" ").split())
+    assert text.startswith(f"median {durations.median:g} days")
+    assert "Median days from first report to confirmation" not in str(page)
+    official_first = page.select_one(".official-first")
+    assert official_first is not None and int(official_first.get_text()) == durations.official_first
     # Latest changes: dates at their precision, a badge, the deal, and the way to the timeline.
     events = page.select(".events li")
     assert len(events) == 10
@@ -195,13 +207,33 @@ def test_median_and_rumor_shares_on_known_histories(client: TestClient, session:
     assert (outcomes.rumors_confirmed.count, outcomes.rumors_open.count) == (3, 2)
     assert outcomes.share(outcomes.rumors_confirmed) == 43
 
+    # Durations: the deals first reported as rumors or talks, by hand.
+    durations = rumor_durations(session)
+    assert durations.reported_first == 7  # D1, D2, D4, D5, D6, D8, D9
+    assert [(r.title, r.days) for r in durations.official] == [
+        ("D9", 0),  # reported 2026-03 (its field), announced 2026-03
+        ("D2", 10),
+        ("D1", 30),
+        ("D6", 31),  # reached the official word, cancelled after: still counted as reaching it
+        ("D8", 61),
+    ]
+    assert [r.title for r in durations.ended] == ["D4"]
+    assert [r.title for r in durations.open] == ["D5"]
+    assert durations.official_first == 1  # D3, confirmed when first reported
+    assert durations.median == 30 and durations.quartiles == (5, 46)
+    assert durations.share(durations.official) == 71
+
     page = soup(client.get("/").text)
-    confirmed = page.select_one("a.confirmed-deals")
-    assert confirmed is not None and confirmed.get_text().startswith("4 deals")
-    assert table_total(session, str(confirmed["href"])) == 4
-    dd = page.select(".figures dd")[0].get_text(" ", strip=True)
-    assert dd.startswith("20 days")
-    assert "43% later confirmed" in page.select_one(".shares").get_text(" ", strip=True)
+    text = " ".join(page.select_one(".durations").get_text(" ").split())
+    assert text.startswith("median 30 days, quartiles 5–46 days")
+    assert "71% reached the official word" in page.select_one(".shares").get_text(" ", strip=True)
+    assert [a.get_text() for a in page.select(".official-deals a")] == [
+        "D9",
+        "D2",
+        "D1",
+        "D6",
+        "D8",
+    ]
 
 
 def test_provider_totals(client: TestClient, session: Session) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.dates import PartialDate
-from app.models import Deal, Source
+from app.models import Deal, DealDerived, Source
 from app.queries.sources import track_records
 from tests.conftest import StatementCounter
 from tests.factories import make_deal
@@ -59,20 +59,49 @@ def deals(session: Session) -> dict[str, Deal]:
 
 def as_tuples(session: Session) -> dict[str, tuple[str, int, int, int, int, int, int]]:
     return {
-        key: (r.publisher, r.first_reports, r.confirmed, r.denied, r.open, r.sources, r.deals)
+        key: (r.publisher, r.first_reports, r.came_true, r.did_not, r.open, r.sources, r.deals)
         for key, r in track_records(session).items()
     }
 
 
 def test_track_record_on_known_sources(session: Session, deals: dict[str, Deal]) -> None:
     assert as_tuples(session) == {
-        # publisher: first reports, confirmed, denied, open, sources, deals cited
+        # publisher: first reports, came true, did not, open, sources, deals cited
         "the information": ("The Information", 2, 1, 0, 1, 3, 3),
         "reuters": ("Reuters", 2, 1, 1, 0, 3, 3),
         "bloomberg": ("Bloomberg", 1, 0, 0, 1, 2, 2),
         "aggregator": ("Aggregator", 0, 0, 0, 0, 1, 1),
         "echo": ("Echo", 0, 0, 0, 0, 1, 1),
     }
+
+
+def test_the_best_tier_is_credited_and_a_relay_only_when_nothing_else_exists(
+    session: Session,
+) -> None:
+    # An earlier secondary summary and an earlier relay lose to the original report.
+    deal_with(
+        session,
+        "announced",
+        source("Original Desk", "2026-03-10"),
+        source("Summary Weekly", "2026-03-01", tier="secondary"),
+        source("Relay Feed", "2026-02-01", tier="relay"),
+    )
+    # A secondary source beats a relay.
+    deal_with(
+        session,
+        "cancelled",
+        source("Summary Weekly", "2026-04-10", tier="secondary"),
+        source("Relay Feed", "2026-04-01", tier="relay"),
+    )
+    # Nothing but a relay: it is credited, and marked so.
+    deal_with(session, "rumored", source("Relay Feed", "2026-05-01", tier="relay"))
+    records = track_records(session)
+    original, summary, relay = (
+        records[k] for k in ("original desk", "summary weekly", "relay feed")
+    )
+    assert (original.first_reports, original.came_true, original.by_relay) == (1, 1, 0)
+    assert (summary.first_reports, summary.did_not) == (1, 1)
+    assert (relay.first_reports, relay.open, relay.by_relay) == (1, 1, 1)
 
 
 def test_a_deal_citing_one_publisher_under_two_spellings_is_one_deal_cited(
@@ -106,7 +135,7 @@ def test_the_sources_page_sorts(client: TestClient, deals: dict[str, Deal]) -> N
     alphabetical = ["Aggregator", "Bloomberg", "Echo", "Reuters", "The Information"]
     assert order("?sort=publisher") == alphabetical
     assert order("?sort=-publisher") == alphabetical[::-1]
-    assert order("?sort=-denied")[0] == "Reuters"
+    assert order("?sort=-did_not")[0] == "Reuters"
     assert order("?sort=sources") == [
         "Aggregator",
         "Echo",
@@ -132,8 +161,8 @@ def test_the_deal_page_shows_each_publishers_record(
     page = soup(client.get(f"/deals/{deals['a'].id}").text)
     lines = [s.get_text(" ", strip=True) for s in page.select(".sources .track-record")]
     assert lines == [
-        "The Information: 2 first reports, 1 confirmed, 0 denied, 1 open",
-        "Reuters: 2 first reports, 1 confirmed, 1 denied, 0 open",
+        "The Information: 2 first reports, 1 came true, 0 did not, 1 open",
+        "Reuters: 2 first reports, 1 came true, 1 did not, 0 open",
     ]
     page = soup(client.get(f"/deals/{deals['c'].id}").text)
     text = page.select_one(".sources").get_text(" ", strip=True)
@@ -161,14 +190,27 @@ def test_demo_track_record_credits_each_deal_once(demo_client: TestClient, demo:
     live = demo.scalars(
         select(Deal).where(Deal.deleted_at.is_(None)).options(selectinload(Deal.sources))
     ).all()
-    creditable = [
-        d for d in live if any(s.relays_id is None and s.tier != "relay" for s in d.sources)
-    ]
+    creditable = [d for d in live if d.sources]
     records = track_records(demo)
     assert sum(r.first_reports for r in records.values()) == len(creditable)
     assert sum(r.sources for r in records.values()) == sum(len(d.sources) for d in live)
     top = soup(demo_client.get("/sources").text).select_one("tbody tr")
-    assert top is not None and top.th.get_text(strip=True) == "The Information"
+    most = max(r.first_reports for r in records.values())
+    assert top is not None and int(top.select_one("td").get_text()) == most
+    # The Information's announced outcomes count as came true.
+    firsts = (
+        demo.execute(
+            select(Deal.status)
+            .join(DealDerived, DealDerived.deal_id == Deal.id)
+            .where(Deal.deleted_at.is_(None), DealDerived.first_publisher == "the information")
+        )
+        .scalars()
+        .all()
+    )
+    assert "announced" in firsts
+    info = records["the information"]
+    assert info.came_true == sum(s in ("announced", "confirmed", "completed") for s in firsts)
+    assert info.open == sum(s in ("rumored", "in_talks") for s in firsts)
 
     # The founding example was first reported by The Information; deleting it takes it out.
     before = records["the information"]

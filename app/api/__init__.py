@@ -28,6 +28,7 @@ router.include_router(deals.router)
 router.include_router(directory.router)
 router.include_router(extract.router)
 router.include_router(network.router)
+router.include_router(deals.commitments_router)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.api import examples
 from app.api.auth import ApiAnalyst
@@ -19,6 +19,7 @@ from app.api.errors import (
     problem_responses,
 )
 from app.api.schemas import (
+    CommitmentOut,
     DealDetailOut,
     DealId,
     DealIdToDelete,
@@ -26,6 +27,8 @@ from app.api.schemas import (
     DealOut,
     DealPageOut,
     DealPatch,
+    FigureOut,
+    OrganizationRef,
     SourceCreateIn,
     SourceOut,
     StatusEventIn,
@@ -38,7 +41,8 @@ from app.inputs.errors import InputErrors, api_errors
 from app.inputs.saved import deal_data
 from app.inputs.types import Input
 from app.models import Deal
-from app.queries.deals import count_deals, get_deal, list_deals
+from app.queries.commitments import commitments
+from app.queries.deals import count_deals, get_deal, list_deals, merged_into
 from app.services import deals as service
 from app.unit_of_work import SessionDep
 from app.web.filtering import Filters
@@ -118,7 +122,11 @@ def deals_index(request: Request, session: SessionDep, rf: Filters) -> DealPageO
     responses=READ,
     summary="One deal, with sources and status history",
 )
-def deal_detail(request: Request, session: SessionDep, deal_id: DealId) -> DealDetailOut:
+def deal_detail(request: Request, session: SessionDep, deal_id: DealId) -> Any:
+    """A duplicate merged into another deal answers 301 with that deal's address."""
+    kept = merged_into(session, deal_id)
+    if kept is not None:
+        return RedirectResponse(str(request.url_for("api_deal_detail", deal_id=kept)), 301)
     return DealDetailOut.of(live_deal(session, deal_id), request)
 
 
@@ -295,3 +303,41 @@ def source_create(
     except service.ValidationFailed as exc:
         raise invalid(exc.errors) from exc
     return SourceOut.model_validate(source)
+
+
+commitments_router = APIRouter(prefix="/commitments", tags=["commitments"])
+
+
+@commitments_router.get(
+    "",
+    name="api_commitments",
+    response_model=list[CommitmentOut],
+    responses=problem_responses(401, 422),
+    openapi_extra={"parameters": query_parameters()},
+    summary="Commitments by organization, role and outcome, with the table's filters",
+)
+def commitments_index(request: Request, session: SessionDep, rf: Filters) -> list[CommitmentOut]:
+    """The figures of `/commitments`: each one the sum over the deals `deals_url` lists
+    (`api_url`: the same deals here). Deals replaced by a newer live one are counted once."""
+    out = []
+    for row in commitments(session, rf):
+        for outcome, cell in row.cells.items():
+            out.append(
+                CommitmentOut(
+                    organization=OrganizationRef(
+                        slug=row.organization.slug, name=row.organization.name
+                    ),
+                    role=row.group,
+                    outcome=outcome,
+                    deals=cell.deals,
+                    **{
+                        measure: FigureOut(
+                            total=figure.total, stated=figure.counted, qualified=figure.qualified
+                        )
+                        for measure, figure in cell.figures.items()
+                    },
+                    deals_url=f"{request.url_for('deals_index')}?{cell.query}",
+                    api_url=f"{request.url_for('api_deals_index')}?{cell.query}",
+                )
+            )
+    return out

@@ -16,7 +16,6 @@ from pydantic import (
     Field,
     ValidationInfo,
     create_model,
-    field_validator,
     model_validator,
 )
 
@@ -43,7 +42,7 @@ from app.inputs.deal import (
 )
 from app.inputs.records import HardwareRecordInput, OrganizationInput
 from app.inputs.types import PARTIAL_DATE_HELP, PARTIAL_DATE_PATTERN, Input
-from app.models import Deal, DealRelation, Hardware, Organization
+from app.models import Deal, Hardware, Organization
 
 PartialDateText = Annotated[
     str,
@@ -188,7 +187,12 @@ class StatusEventOut(Out):
 
 
 class RelationOut(Out):
+    """A related deal, read from this deal: `outgoing` when this deal names it (this deal
+    `supersedes` it), `incoming` when it names this one (`label`: "superseded by")."""
+
     kind: RelationKind
+    direction: Literal["outgoing", "incoming"]
+    label: str
     deal_id: int = Field(validation_alias="related_deal_id")
     api_url: str = ""
 
@@ -206,13 +210,8 @@ class DealDetailOut(DealOut):
     notes: str | None
     sources: list[SourceOut]
     status_events: list[StatusEventOut]
-    related: list[RelationOut] = Field(validation_alias="relations")
-
-    @field_validator("related", mode="before")
-    @classmethod
-    def _live_only(cls, relations: list[DealRelation]) -> list[DealRelation]:
-        """Deleted deals never appear."""
-        return [r for r in relations if r.related_deal.deleted_at is None]
+    # Both ways, live deals only (Deal.links).
+    related: list[RelationOut] = Field(validation_alias="links")
 
 
 def _directory_addresses(
@@ -348,3 +347,27 @@ class HardwareIn(HardwareRecordInput):
 
 class HardwarePatch(HardwareChanges):
     version: int = Field(description=VERSION_HELP)
+
+
+class FigureOut(BaseModel):
+    """One summed measure: `total` over the deals of `deals_url` (a figure not stated counts as
+    nothing), how many of them state it, and the parts stated with a qualifier."""
+
+    total: float | None
+    stated: int
+    qualified: dict[str, float]
+
+
+class CommitmentOut(BaseModel):
+    """One organization in one role group (`customer`, `seller` = provider or supplier,
+    `investor`) and one outcome (`live`: rumored to completed; `ended`: denied, cancelled)."""
+
+    organization: OrganizationRef
+    role: Literal["customer", "seller", "investor"]
+    outcome: Literal["live", "ended"]
+    deals: int
+    value_usd: FigureOut
+    capacity_mw: FigureOut
+    chips: FigureOut
+    deals_url: str
+    api_url: str

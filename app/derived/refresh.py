@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, UOWTransaction
 from app.db import insert_rows
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
-from app.derived.publishers import first_report_order, publisher_key
+from app.derived.publishers import first_report_order, publisher_key, tier_rank
 from app.derived.search import words
 from app.domain.dates import PartialDate, Precision
-from app.domain.vocabulary import CONFIRMED_STATUSES, SourceTier
+from app.domain.vocabulary import CONFIRMED_STATUSES
 from app.models import (
     Deal,
     DealDerived,
@@ -134,7 +134,8 @@ def search_documents(connection: Connection, deal_ids: Collection[int]) -> dict[
 
 def first_reporters(connection: Connection, deal_ids: Collection[int]) -> dict[int, str]:
     """The publisher (its app.queries.sources.publisher_key) credited with each deal's first
-    report: its earliest source that is not a relay (see app/queries/sources.py)."""
+    report: its earliest source of the best tier it has — primary or original, then
+    secondary, then (only when nothing else exists) a relay (see app/queries/sources.py)."""
     first: dict[int, tuple[Any, str]] = {}
     for source_id, deal_id, publisher, on, precision, tier, relays_id in connection.execute(
         select(
@@ -147,9 +148,7 @@ def first_reporters(connection: Connection, deal_ids: Collection[int]) -> dict[i
             Source.relays_id,
         ).where(Source.deal_id.in_(deal_ids))
     ):
-        if relays_id is not None or tier == SourceTier.RELAY:
-            continue
-        order = first_report_order(on, precision, source_id)
+        order = (tier_rank(tier, relays_id), *first_report_order(on, precision, source_id))
         if deal_id not in first or order < first[deal_id][0]:
             first[deal_id] = (order, publisher_key(publisher))
     return {deal_id: key for deal_id, (_, key) in first.items()}

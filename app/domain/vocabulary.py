@@ -162,6 +162,13 @@ LABELS: dict[str, str] = {
     RelationKind.DUPLICATE_OF: "duplicate of",
 }
 
+# A relation read from the other deal: #17 supersedes #18 → #18 "superseded by" #17.
+INVERSE_LABELS: dict[str, str] = {
+    RelationKind.EXPANDS: "expanded by",
+    RelationKind.SUPERSEDES: "superseded by",
+    RelationKind.DUPLICATE_OF: "has duplicate",
+}
+
 # What a qualifier looks like in front of a number: "up to $10B", "~1.2 GW", "≥ 6 GW".
 QUALIFIER_PREFIX: dict[str, str] = {
     Qualifier.EXACT: "",

@@ -10,9 +10,18 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import Executable, Select, and_, func, select
+from sqlalchemy.orm import aliased
 
 from app.derived.search import matching_deal_ids
-from app.domain.vocabulary import Confidence, DealType, HardwareType, Role, Status, values
+from app.domain.vocabulary import (
+    Confidence,
+    DealType,
+    HardwareType,
+    RelationKind,
+    Role,
+    Status,
+    values,
+)
 from app.filters.bounds import AmountBound, DateBound
 from app.filters.kinds import (
     AllOrganizations,
@@ -26,7 +35,15 @@ from app.filters.kinds import (
     Text,
 )
 from app.filters.ordering import Paging, Sort, SortKey
-from app.models import Deal, DealHardware, DealParty, DealTypeRow, Hardware, Organization
+from app.models import (
+    Deal,
+    DealHardware,
+    DealParty,
+    DealRelation,
+    DealTypeRow,
+    Hardware,
+    Organization,
+)
 
 MAX_PAGE = 1_000_000  # keeps the row offset a size every database takes
 MAX_PER_PAGE = 500
@@ -61,10 +78,10 @@ class Registry:
         return Registry(*self.filters[:at], extra, *self.filters[at:])
 
 
-def _deals_with_party(role: str | None = None) -> Callable[[list[int]], Condition]:
+def _deals_with_party(*roles: str) -> Callable[[list[int]], Condition]:
     def condition(org_ids: list[int]) -> Condition:
         stmt = select(DealParty.deal_id).where(DealParty.organization_id.in_(org_ids))
-        return Deal.id.in_(stmt.where(DealParty.role == role) if role else stmt)
+        return Deal.id.in_(stmt.where(DealParty.role.in_(roles)) if roles else stmt)
 
     return condition
 
@@ -77,6 +94,31 @@ def _deals_with_every_party(org_ids: list[int]) -> Condition:
             for org_id in org_ids
         )
     )
+
+
+def replaced_ids() -> Select[tuple[int]]:
+    """Deals another live deal supersedes, or that are recorded as a duplicate of a live deal:
+    counted once, through the newer or the original record."""
+    newer = aliased(Deal)
+    superseded = (
+        select(DealRelation.related_deal_id)
+        .join(newer, newer.id == DealRelation.deal_id)
+        .where(DealRelation.kind == RelationKind.SUPERSEDES, newer.deleted_at.is_(None))
+    )
+    duplicates = (
+        select(DealRelation.deal_id)
+        .join(newer, newer.id == DealRelation.related_deal_id)
+        .where(DealRelation.kind == RelationKind.DUPLICATE_OF, newer.deleted_at.is_(None))
+    )
+    return superseded.union(duplicates)  # type: ignore[return-value]
+
+
+def _replaced(chosen: tuple[str, ...]) -> Condition:
+    if set(chosen) >= {"yes", "no"}:
+        return Deal.id.is_not(None)
+    if "yes" in chosen:
+        return Deal.id.in_(replaced_ids())
+    return Deal.id.not_in(replaced_ids())
 
 
 def _deals_with_hardware(condition: Condition) -> Condition:
@@ -204,6 +246,26 @@ FILTERS = Registry(
         label="Provider",
         help="Organization slug, in the provider role",
         condition=_deals_with_party(Role.PROVIDER),
+    ),
+    Organizations(
+        "seller",
+        label="Seller",
+        help="Organization slug, in the provider or supplier role (it sells the compute or chips)",
+        condition=_deals_with_party(Role.PROVIDER, Role.SUPPLIER),
+    ),
+    Organizations(
+        "investor",
+        label="Investor",
+        help="Organization slug, in the investor role",
+        condition=_deals_with_party(Role.INVESTOR),
+    ),
+    Choice(
+        "replaced",
+        label="Replaced",
+        help="`yes`: deals superseded by a newer live deal or recorded as a duplicate of one; "
+        "`no`: the others — each commitment once, as /commitments counts it.",
+        vocabulary=["no", "yes"],
+        condition=_replaced,
     ),
     Organizations(
         "vendor",

@@ -14,7 +14,16 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from app.filters import DealFilters, Problems
 from app.filters.kinds import Condition, Lookup, Records, Slugs
-from app.models import Deal, DealHardware, DealParty, Hardware, Organization, Source, StatusEvent
+from app.models import (
+    Deal,
+    DealHardware,
+    DealParty,
+    DealRelation,
+    Hardware,
+    Organization,
+    Source,
+    StatusEvent,
+)
 
 
 @dataclass(frozen=True)
@@ -169,9 +178,21 @@ def get_deal(session: Session, deal_id: int, *, include_deleted: bool = False) -
             selectinload(Deal.sources).selectinload(Source.relayed_by),
             selectinload(Deal.status_events).joinedload(StatusEvent.source),
             selectinload(Deal.status_events).joinedload(StatusEvent.recorded_by),
-            selectinload(Deal.relations),
+            selectinload(Deal.relations).joinedload(DealRelation.related_deal),
+            selectinload(Deal.related_from).joinedload(DealRelation.deal),
         )
     )
     if not include_deleted:
         stmt = stmt.where(Deal.deleted_at.is_(None))
     return session.scalars(stmt).first()
+
+
+def merged_into(session: Session, deal_id: int) -> int | None:
+    """The deal that kept `deal_id` when it was merged as a duplicate, if it was."""
+    return session.scalar(select(Deal.merged_into_id).where(Deal.id == deal_id))
+
+
+def merged_here(session: Session, deal_id: int) -> list[Deal]:
+    """The duplicates merged into a deal, most recent first."""
+    stmt = select(Deal).where(Deal.merged_into_id == deal_id)
+    return list(session.scalars(stmt.order_by(Deal.deleted_at.desc(), Deal.id)))

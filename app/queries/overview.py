@@ -19,8 +19,17 @@ from app.domain.vocabulary import (
     RUMOR_STATUSES,
     HardwareType,
     Role,
+    Status,
 )
-from app.models import Deal, DealDerived, DealHardware, DealParty, Hardware, Organization
+from app.models import (
+    Deal,
+    DealDerived,
+    DealHardware,
+    DealParty,
+    Hardware,
+    Organization,
+    StatusEvent,
+)
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
@@ -312,3 +321,97 @@ def provider_totals(session: Session, limit: int = PROVIDERS_LISTED) -> Provider
         DealParty.role == Role.PROVIDER, DealParty.deal_id.in_(select(Deal.id).where(LIVE))
     )
     return ProviderTotals(rows, session.scalar(everyone) or 0)
+
+
+OFFICIAL_STATUSES = (Status.ANNOUNCED.value, *CONFIRMED_STATUSES)
+
+
+@dataclass(frozen=True)
+class TimedRef:
+    id: int
+    title: str
+    status: str
+    days: int | None  # first report → first official word (announced, confirmed, completed)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """What became of the deals first reported before any official word (first status rumored
+    or in talks), and how long the official word took; deals first known from an official
+    word are counted apart."""
+
+    reported_first: int
+    official: list[TimedRef]  # reached announced, confirmed or completed (by days, then title)
+    ended: list[TimedRef]  # denied or cancelled without any official word
+    open: list[TimedRef]  # still rumored or in talks
+    official_first: int  # first known from an announcement or a confirmation
+    median: float | None
+    quartiles: tuple[float, float] | None  # lower and upper
+
+    def share(self, part: list[TimedRef]) -> int:
+        return round(100 * len(part) / self.reported_first) if self.reported_first else 0
+
+
+def quartiles(values: list[int]) -> tuple[float | None, tuple[float, float] | None]:
+    """The median and the lower and upper quartiles: the medians of the lower and upper
+    halves (the middle value, for an odd count, in neither)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None, None
+
+    def median(part: list[int]) -> float:
+        middle = len(part) // 2
+        return part[middle] if len(part) % 2 else (part[middle - 1] + part[middle]) / 2
+
+    half = len(ordered) // 2
+    lower, upper = ordered[:half], ordered[len(ordered) - half :]
+    if not lower:
+        return median(ordered), (ordered[0], ordered[0])
+    return median(ordered), (median(lower), median(upper))
+
+
+def rumor_durations(session: Session) -> Durations:
+    """Two statements: the live deals with their first status, and each deal's first official
+    event."""
+    deals = session.execute(
+        select(Deal.id, Deal.title, Deal.status, Deal.first_reported_on, DealDerived.first_status)
+        .join(DealDerived, DealDerived.deal_id == Deal.id)
+        .where(LIVE)
+    ).all()
+    official_on = dict(
+        session.execute(
+            select(StatusEvent.deal_id, func.min(StatusEvent.effective_on))
+            .join(Deal, Deal.id == StatusEvent.deal_id)
+            .where(LIVE, StatusEvent.status.in_(OFFICIAL_STATUSES))
+            .group_by(StatusEvent.deal_id)
+        ).all()
+    )
+    official: list[TimedRef] = []
+    ended: list[TimedRef] = []
+    still_open: list[TimedRef] = []
+    official_first = 0
+    for deal_id, title, status, reported_on, first_status in deals:
+        if first_status not in RUMOR_STATUSES:
+            official_first += first_status in OFFICIAL_STATUSES
+            continue
+        word = official_on.get(deal_id)
+        if word is not None:
+            days = max(0, (word - reported_on).days)
+            official.append(TimedRef(deal_id, title, status, days))
+        elif status in DENIED_STATUSES:
+            ended.append(TimedRef(deal_id, title, status, None))
+        else:
+            still_open.append(TimedRef(deal_id, title, status, None))
+    official.sort(key=lambda r: (r.days, r.title.lower(), r.id))
+    ended.sort(key=lambda r: (r.title.lower(), r.id))
+    still_open.sort(key=lambda r: (r.title.lower(), r.id))
+    median, bounds = quartiles([r.days for r in official if r.days is not None])
+    return Durations(
+        len(official) + len(ended) + len(still_open),
+        official,
+        ended,
+        still_open,
+        official_first,
+        median,
+        bounds,
+    )

@@ -1,9 +1,13 @@
 """Each publisher's track record: the deals it reported first, and what became of them.
 
-The first report of a deal is its earliest source by published date (the start of the period;
-at the same start the coarser date, then the source recorded first, wins). Sources that relay
-another source, or whose tier is `relay`, repeat someone else's story and are never credited;
-undated sources come after dated ones. Publishers are grouped case-insensitively.
+The first report of a deal is its earliest source of the best tier it has: primary or
+original first, then secondary; sources that relay another, or whose tier is `relay`, repeat
+someone else's story and are credited only when a deal has nothing else (counted apart, in
+`by_relay`). Within a tier, the earliest by published date wins (the start of the period; at
+the same start the coarser date, then the source recorded first); undated sources come after
+dated ones. Outcomes are each deal's status today: came true (announced, confirmed or
+completed), did not (denied or cancelled), open (rumored or in talks). Publishers are grouped
+case-insensitively.
 """
 
 from collections import Counter
@@ -17,7 +21,8 @@ from app.derived.publishers import publisher_key
 from app.domain.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES
 from app.models import Deal, DealDerived, Source
 
-SORT_KEYS = ("publisher", "first_reports", "confirmed", "denied", "open", "sources", "deals")
+SORT_KEYS = ("publisher", "first_reports", "came_true", "did_not", "open", "sources", "deals")
+CAME_TRUE = ("announced", *CONFIRMED_STATUSES)
 DEFAULT_SORT = "-first_reports"
 
 
@@ -26,9 +31,10 @@ class TrackRecord:
     key: str
     publisher: str = ""  # the most used spelling
     first_reports: int = 0
-    confirmed: int = 0
-    denied: int = 0
-    open: int = 0
+    came_true: int = 0  # announced, confirmed or completed
+    did_not: int = 0  # denied or cancelled
+    open: int = 0  # rumored or in talks
+    by_relay: int = 0  # first reports credited to it only because a deal had nothing else
     sources: int = 0
     deals: int = 0
     spellings: Counter[str] = field(default_factory=Counter, repr=False)
@@ -48,11 +54,16 @@ def track_records(
     wanted: set[str] | None = None
     lowered = func.lower(Source.publisher)
     cited = select().select_from(Source).join(Deal, Deal.id == Source.deal_id).where(live)
+    relay_only = ~(
+        select(Source.id)
+        .where(Source.deal_id == Deal.id, Source.relays_id.is_(None), Source.tier != "relay")
+        .exists()
+    )
     firsts = (
-        select(DealDerived.first_publisher, Deal.status, func.count())
+        select(DealDerived.first_publisher, Deal.status, relay_only, func.count())
         .join(Deal, Deal.id == DealDerived.deal_id)
         .where(live, DealDerived.first_publisher.is_not(None))
-        .group_by(DealDerived.first_publisher, Deal.status)
+        .group_by(DealDerived.first_publisher, Deal.status, relay_only)
     )
     if publishers is not None:
         wanted = {publisher_key(p) for p in publishers}
@@ -71,14 +82,16 @@ def track_records(
     deals = cited.add_columns(lowered, func.count(func.distinct(Source.deal_id)))
     for lower, count in session.execute(deals.group_by(lowered)):
         records[keys[lower]].deals += count
-    for first_publisher, status, count in session.execute(firsts):
+    for first_publisher, status, by_relay, count in session.execute(firsts):
         key = str(first_publisher)  # never NULL here (see the WHERE above)
         record = records.setdefault(key, TrackRecord(key))
         record.first_reports += count
-        if status in CONFIRMED_STATUSES:
-            record.confirmed += count
+        if by_relay:
+            record.by_relay += count
+        if status in CAME_TRUE:
+            record.came_true += count
         elif status in DENIED_STATUSES:
-            record.denied += count
+            record.did_not += count
         else:
             record.open += count
     for record in records.values():

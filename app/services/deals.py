@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.dates import PartialDate
-from app.domain.vocabulary import HardwareType, OrgKind
+from app.domain.methodology import moves_backwards
+from app.domain.vocabulary import HardwareType, OrgKind, label
 from app.inputs.deal import (
     DealInput,
     HardwareLineInput,
@@ -37,6 +38,7 @@ from app.models import (
     Source,
     StatusEvent,
     User,
+    latest_event,
     utcnow,
 )
 
@@ -355,6 +357,25 @@ def record_status(session: Session, deal: Deal, status_in: StatusInput, user: Us
     elif status_in.source is not None:
         source = _source(status_in.source, user)
         deal.sources.append(source)
+    before = [
+        e for e in deal.status_events if e.effective.sort_key() <= status_in.effective.sort_key()
+    ]
+    previous = latest_event(before)
+    if (
+        previous is not None
+        and moves_backwards(previous.status, status_in.status)
+        and not status_in.note
+    ):
+        raise ValidationFailed(
+            InputErrors(
+                {
+                    ("note",): [
+                        f"this moves the deal back from {label(previous.status).lower()} to "
+                        f"{label(status_in.status).lower()}: say why in a note"
+                    ]
+                }
+            )
+        )
     event = StatusEvent(
         status=status_in.status,
         effective=status_in.effective,
@@ -404,6 +425,10 @@ def delete_deal(session: Session, deal: Deal, user: User) -> Deal:
 def restore_deal(session: Session, deal: Deal, user: User) -> Deal:
     if deal.deleted_at is None:
         raise DealError("This deal is not deleted.")
+    if deal.merged_into_id is not None:
+        raise DealError(
+            f"This deal was merged into deal #{deal.merged_into_id}: undo the merge there instead."
+        )
     deal.deleted_at = None
     deal.updated_by_id = user.id
     session.commit()

@@ -3,14 +3,23 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.domain.vocabulary import UserRole
 from app.queries.audit import deal_history
-from app.queries.deals import ResolvedFilters, count_deals, get_deal, list_deals, source_counts
+from app.queries.deals import (
+    ResolvedFilters,
+    count_deals,
+    get_deal,
+    list_deals,
+    merged_here,
+    merged_into,
+    source_counts,
+)
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import TrackRecord, track_records
 from app.services.deals import DealError, delete_deal, restore_deal
+from app.services.merging import merge_deals, undo_merge
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.forms import redirect_after_post
@@ -75,6 +84,9 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
 @router.get("/deals/{deal_id:int}", name="deal_detail")
 def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_id: int) -> Response:
     """404 when there is no such live deal (admins also see deleted ones, to restore them)."""
+    kept = merged_into(session, deal_id)
+    if kept is not None:  # a merged duplicate: its address leads to the deal that kept it
+        return RedirectResponse(str(request.url_for("deal_detail", deal_id=kept)), 301)
     is_admin = user is not None and user.role == UserRole.ADMIN
     deal = get_deal(session, deal_id, include_deleted=is_admin)
     if deal is None:
@@ -90,7 +102,12 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
     response = render(
         request,
         "deals/detail.html",
-        {"deal": deal, "history": deal_history(session, deal_id), "source_records": records},
+        {
+            "deal": deal,
+            "history": deal_history(session, deal_id),
+            "source_records": records,
+            "merged_here": merged_here(session, deal_id),
+        },
     )
     response.background = later
     return response
@@ -133,3 +150,46 @@ def deal_restore(request: Request, session: SessionDep, user: Admin, deal_id: in
         raise HTTPException(400, str(exc)) from exc
     url = str(request.url_for("deal_detail", deal_id=deal_id))
     return redirect_after_post(request, url, flash="Deal restored.")
+
+
+@router.post("/deals/{deal_id:int}/merge", name="deal_merge")
+async def deal_merge(
+    request: Request, session: SessionDep, user: Analyst, deal_id: int
+) -> Response:
+    """Merge this deal, a duplicate, into the deal numbered `into` (analysts)."""
+    duplicate = get_deal(session, deal_id)
+    if duplicate is None:
+        raise HTTPException(404, f"There is no deal {deal_id}.")
+    into = str((await request.form()).get("into", "")).strip().lstrip("#")
+    if not into.isdigit():
+        raise HTTPException(
+            400, f"“{into}” is not a deal number: give the number of the deal to keep, e.g. 30."
+        )
+    keep = get_deal(session, int(into))
+    if keep is None:
+        raise HTTPException(400, f"There is no live deal {into} to merge into.")
+    try:
+        merge_deals(session, keep, duplicate, user)
+    except DealError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    url = str(request.url_for("deal_detail", deal_id=keep.id))
+    return redirect_after_post(
+        request,
+        url,
+        flash=f"Deal #{deal_id} merged into this deal; its address now leads here. "
+        "An admin can undo it.",
+    )
+
+
+@router.post("/deals/{deal_id:int}/unmerge", name="deal_unmerge")
+def deal_unmerge(request: Request, session: SessionDep, user: Admin, deal_id: int) -> Response:
+    """Undo a merge (admins): the duplicate comes back, its copies leave the kept deal."""
+    duplicate = get_deal(session, deal_id, include_deleted=True)
+    if duplicate is None:
+        raise HTTPException(404, f"There is no deal {deal_id}.")
+    try:
+        undo_merge(session, duplicate, user)
+    except DealError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    url = str(request.url_for("deal_detail", deal_id=deal_id))
+    return redirect_after_post(request, url, flash="Merge undone: this deal is back.")

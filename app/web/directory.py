@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
 from app.filters import DealFilters
+from app.models import Organization
+from app.queries.commitments import commitments
 from app.queries.deals import ResolvedFilters, list_deals, resolve_filters
 from app.queries.directory import (
     get_hardware,
@@ -56,10 +58,13 @@ def organization_detail(
 ) -> Response:
     """The organization and its deals (the table with `party` preset)."""
     view = TableView(rf.filters, request.url.path, {"party": rf.filters.party})
+    organization = context["organization"]
+    assert isinstance(organization, Organization)
+    rolled_up = commitments(session, rf, organization_id=organization.id)
     return render(
         request,
         "organizations/detail.html",
-        {**context, "view": view, "deal_page": list_deals(session, rf)},
+        {**context, "view": view, "deal_page": list_deals(session, rf), "commitments": rolled_up},
         block="deal_results",
     )
 

@@ -11,15 +11,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
+from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.overview import (
-    RUMORS_LISTED,
+    Durations,
     HardwareByQuarter,
-    Outcomes,
     ProviderTotals,
-    deal_outcomes,
     hardware_by_quarter,
     provider_totals,
+    rumor_durations,
 )
 from app.unit_of_work import SessionDep
 from app.web.charts import hardware_chart
@@ -32,11 +32,11 @@ router = APIRouter()
 def home(request: Request, session: SessionDep) -> Response:
     """Every figure links to the /deals table it counts (see app/queries/overview.py)."""
 
-    def compute() -> tuple[Counts, HardwareByQuarter, Outcomes, ProviderTotals]:
+    def compute() -> tuple[Counts, HardwareByQuarter, Durations, ProviderTotals]:
         return (
             overview_counts(session),
             hardware_by_quarter(session),
-            deal_outcomes(session),
+            rumor_durations(session),
             provider_totals(session),
         )
 
@@ -45,18 +45,33 @@ def home(request: Request, session: SessionDep) -> Response:
     known, later = figures_within(request, session, "overview", compute)
     context: dict[str, Any] = {"counts": None, "events": latest_status_events(session)}
     if known is not None:
-        counts, by_quarter, outcomes, providers = known
+        counts, by_quarter, durations, providers = known
         context |= {
             "counts": counts,
             "by_quarter": by_quarter,
             "chart": hardware_chart(by_quarter),
-            "outcomes": outcomes,
-            "rumors_listed": RUMORS_LISTED,
+            "durations": durations,
             "providers": providers,
         }
     response = render(request, "home.html", context)
     response.background = later
     return response
+
+
+@router.get("/methodology", name="methodology")
+def methodology(request: Request) -> Response:
+    """What each status, confidence and tier means, and what each figure counts."""
+    return render(
+        request,
+        "methodology.html",
+        {
+            "definitions": {
+                "status": STATUS_DEFINITIONS,
+                "confidence": CONFIDENCE_DEFINITIONS,
+                "tier": TIER_DEFINITIONS,
+            },
+        },
+    )
 
 
 @router.get("/healthz", name="healthz")

@@ -16,6 +16,7 @@ from app.config import PROJECT_ROOT
 from app.derived.cache import FigureCache
 from app.domain.dates import PartialDate
 from app.domain.formatting import capacity_label, money_label
+from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.domain.vocabulary import QUALIFIER_PREFIX, SourceTier, Status, label, values
 from app.web import security
 
@@ -142,10 +143,42 @@ def timestamp(value: datetime | None) -> Markup:
     )
 
 
-def status_badge(status: str) -> Markup:
-    """The status as a word on its colour, so colour is never the only signal."""
-    return Markup('<span class="badge status-{s}">{text}</span>').format(
-        s=status, text=label(status)
+def status_badge(status: str, link: bool = False) -> Markup:
+    """The status as a word on its colour, so colour is never the only signal; its definition
+    as a title, and with `link` a link to it on /methodology (not inside another link)."""
+    definition = STATUS_DEFINITIONS.get(status)
+    badge = Markup('<span class="badge status-{s}" title="{title}">{text}</span>').format(
+        s=status, title=definition.short if definition else "", text=label(status)
+    )
+    if not link:
+        return badge
+    return Markup('<a class="badge-link" href="/methodology#status-{s}">{badge}</a>').format(
+        s=status, badge=badge
+    )
+
+
+def tier_badge(tier: str, link: bool = False) -> Markup:
+    """A source's tier, defined like a status badge."""
+    definition = TIER_DEFINITIONS.get(tier)
+    badge = Markup('<span class="badge tier-{t}" title="{title}">{text}</span>').format(
+        t=tier, title=definition.short if definition else "", text=label(tier)
+    )
+    if not link:
+        return badge
+    return Markup('<a class="badge-link" href="/methodology#tier-{t}">{badge}</a>').format(
+        t=tier, badge=badge
+    )
+
+
+def confidence_badge(confidence: str, link: bool = False) -> Markup:
+    definition = CONFIDENCE_DEFINITIONS.get(confidence)
+    badge = Markup(
+        '<span class="badge confidence-{c}" title="{title}">{text} confidence</span>'
+    ).format(c=confidence, title=definition.short if definition else "", text=label(confidence))
+    if not link:
+        return badge
+    return Markup('<a class="badge-link" href="/methodology#confidence-{c}">{badge}</a>').format(
+        c=confidence, badge=badge
     )
 
 
@@ -197,8 +230,15 @@ templates.env.globals.update(
     vocab={
         "statuses": values(Status),
         "tiers": values(SourceTier),
+        "definitions": {
+            "status": STATUS_DEFINITIONS,
+            "confidence": CONFIDENCE_DEFINITIONS,
+            "tier": TIER_DEFINITIONS,
+        },
     },
     status_badge=status_badge,
+    tier_badge=tier_badge,
+    confidence_badge=confidence_badge,
     csrf_field=_csrf_field,
     csrf_token=_csrf_token,
     current_user=_current_user,

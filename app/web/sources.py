@@ -18,7 +18,7 @@ from app.web.render import figures_within, render
 
 router = APIRouter()
 
-DESCENDING_FIRST = ("first_reports", "confirmed", "denied", "open", "sources", "deals")
+DESCENDING_FIRST = ("first_reports", "came_true", "did_not", "open", "sources", "deals")
 
 
 def sort_links(path: str, current: str) -> dict[str, str]:
