@@ -124,10 +124,9 @@ class _Names:
 
     def unique_slug(self, model: type[Organization] | type[Hardware], name: str) -> str:
         taken = self.slugs[model]
-        base = deal_service.slugify(name)
-        slug, n = base, 2
+        slug, n = deal_service.slugify(name), 2
         while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
+            slug, n = deal_service.slugify(name, n), n + 1
         taken.add(slug)
         return slug
 

@@ -31,6 +31,7 @@ from app.domain.vocabulary import label, values
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_NAME = 200
+MAX_SLUG = 200  # an organization's or hardware model's slug, with its `-2` suffix
 MAX_URL = 2000
 MAX_WEBSITE = 500
 MAX_SOURCE_TITLE = 500

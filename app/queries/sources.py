@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.derived.publishers import publisher_key
@@ -39,17 +39,24 @@ def track_records(
 ) -> dict[str, TrackRecord]:
     """Track records keyed by `publisher_key`, for all publishers or only the ones named.
 
-    Three grouped statements, whatever the number of deals: the live deals' sources per
-    spelling, the deals citing each publisher under any of its spellings, and their first
-    reports per credited publisher and status, read from DealDerived.first_publisher (each
-    deal's first reporter, worked out when it is saved).
+    One statement (three grouped parts, whatever the number of deals), so one snapshot even
+    while sources are being added: the live deals' sources per spelling, the deals citing
+    each publisher under any of its spellings, and their first reports per credited publisher
+    and status, read from DealDerived.first_publisher (each deal's first reporter, worked out
+    when it is saved).
     """
     live = Deal.deleted_at.is_(None)
     wanted: set[str] | None = None
     lowered = func.lower(Source.publisher)
     cited = select().select_from(Source).join(Deal, Deal.id == Source.deal_id).where(live)
     firsts = (
-        select(DealDerived.first_publisher, Deal.status, func.count())
+        select(
+            literal("f").label("part"),
+            DealDerived.first_publisher.label("publisher"),
+            null().cast(String).label("lower"),
+            Deal.status.label("status"),
+            func.count().label("n"),
+        )
         .join(Deal, Deal.id == DealDerived.deal_id)
         .where(live, DealDerived.first_publisher.is_not(None))
         .group_by(DealDerived.first_publisher, Deal.status)
@@ -58,20 +65,29 @@ def track_records(
         wanted = {publisher_key(p) for p in publishers}
         cited = cited.where(or_(Source.publisher.in_(list(publishers)), lowered.in_(wanted)))
         firsts = firsts.where(DealDerived.first_publisher.in_(wanted))
+    spellings = cited.add_columns(
+        literal("s"), Source.publisher, lowered, null().cast(String), func.count()
+    ).group_by(Source.publisher)
+    deals = cited.add_columns(
+        literal("d"),
+        null().cast(String),
+        lowered,
+        null().cast(String),
+        func.count(func.distinct(Source.deal_id)),
+    ).group_by(lowered)
+    rows = session.execute(union_all(spellings, deals, firsts)).all()
     records: dict[str, TrackRecord] = {}
     # The database's lowercase of each spelling → our key (SQLite lowercases ASCII only, so
     # two spellings differing in the case of a non-ASCII letter are counted apart there).
     keys: dict[str, str] = {}
-    spellings = cited.add_columns(Source.publisher, lowered, func.count())
-    for publisher, lower, sources in session.execute(spellings.group_by(Source.publisher)):
+    for _, publisher, lower, _, sources in (r for r in rows if r[0] == "s"):
         key = keys[lower] = publisher_key(publisher)
         record = records.setdefault(key, TrackRecord(key))
         record.sources += sources
         record.spellings[publisher.strip()] += sources
-    deals = cited.add_columns(lowered, func.count(func.distinct(Source.deal_id)))
-    for lower, count in session.execute(deals.group_by(lowered)):
+    for _, _, lower, _, count in (r for r in rows if r[0] == "d"):
         records[keys[lower]].deals += count
-    for first_publisher, status, count in session.execute(firsts):
+    for _, first_publisher, _, status, count in (r for r in rows if r[0] == "f"):
         key = str(first_publisher)  # never NULL here (see the WHERE above)
         record = records.setdefault(key, TrackRecord(key))
         record.first_reports += count
@@ -82,7 +98,10 @@ def track_records(
         else:
             record.open += count
     for record in records.values():
-        record.publisher = min(record.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        if record.spellings:  # always, in one snapshot; a guard all the same
+            record.publisher = min(record.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        else:
+            record.publisher = record.key
     if wanted is not None:
         records = {k: r for k, r in records.items() if k in wanted}
     return records

@@ -24,7 +24,7 @@ from app.inputs.deal import (
     StatusInput,
 )
 from app.inputs.errors import InputErrors, Loc
-from app.inputs.types import choice_problem
+from app.inputs.types import MAX_SLUG, choice_problem
 from app.models import (
     Deal,
     DealHardware,
@@ -107,8 +107,12 @@ def find_duplicates(
     return found
 
 
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "item"
+def slugify(name: str, n: int = 1) -> str:
+    """The name as a slug of at most MAX_SLUG characters; from `n` = 2 on with `-n` after a
+    base cut short enough for it."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "item"
+    suffix = f"-{n}" if n > 1 else ""
+    return base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
 
 
 def find_organization(session: Session, name: str) -> Organization | None:
@@ -132,10 +136,9 @@ def find_hardware(session: Session, name: str) -> Hardware | None:
 
 
 def unique_slug(session: Session, model: type[Organization] | type[Hardware], name: str) -> str:
-    base = slugify(name)
-    slug, n = base, 2
+    slug, n = slugify(name), 2
     while session.scalar(select(model.id).where(model.slug == slug)) is not None:
-        slug, n = f"{base}-{n}", n + 1
+        slug, n = slugify(name, n), n + 1
     return slug
 
 
@@ -325,8 +328,30 @@ def update_deal(
     return deal
 
 
+def lock_for_append(session: Session, deal: Deal) -> None:
+    """Take the deal's row lock and re-read it, so appends to one deal queue up instead of
+    failing: its version bump and its derived rows are then written by one transaction at a
+    time, and the status follows every event committed before this one (Postgres; SQLite
+    writes one transaction at a time anyway)."""
+    session.expire(deal)
+    session.refresh(deal, with_for_update=True)
+
+
+def _commit_append(session: Session) -> None:
+    try:
+        session.flush()
+        session.commit()
+    except StaleDataError as exc:  # only where the row lock is not available
+        session.rollback()
+        raise StaleEdit() from exc
+
+
 def record_status(session: Session, deal: Deal, status_in: StatusInput, user: User) -> StatusEvent:
-    """Append a status event (with a new or existing source); the deal's status follows."""
+    """Append a status event (with a new or existing source); the deal's status follows.
+
+    Concurrent appends to one deal wait for each other; StaleEdit if the deal changed under
+    this one all the same."""
+    lock_for_append(session, deal)
     source: Source | None = None
     if status_in.source_id is not None:
         source = next((s for s in deal.sources if s.id == status_in.source_id), None)
@@ -348,14 +373,15 @@ def record_status(session: Session, deal: Deal, status_in: StatusInput, user: Us
     deal.refresh_status()
     deal.updated_by_id = user.id
     deal.updated_at = utcnow()
-    session.flush()
-    session.commit()
+    _commit_append(session)
     return event
 
 
 def add_source(
     session: Session, deal: Deal, source_in: SourceInput, relays_id: int | None, user: User
 ) -> Source:
+    """Add a source (a relay of `relays_id`); concurrent appends wait for each other."""
+    lock_for_append(session, deal)
     source = _source(source_in, user)
     if relays_id is not None:
         original = next((s for s in deal.sources if s.id == relays_id), None)
@@ -365,8 +391,7 @@ def add_source(
             )
         source.relays = original
     deal.sources.append(source)
-    session.flush()
-    session.commit()
+    _commit_append(session)
     return source
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import func, select
@@ -19,10 +20,11 @@ from app.domain.vocabulary import (
     Status,
     values,
 )
-from app.inputs.errors import FormErrors
+from app.inputs.errors import FormErrors, InputErrors
 from app.inputs.forms import (
     HARDWARE_COLUMNS,
     PARTY_COLUMNS,
+    FormReading,
     deal_form_values,
     read_deal,
     read_new_deal,
@@ -245,8 +247,9 @@ def deal_edit_submit(
 
 
 def _deal_page_with_errors(
-    request: Request, session: Session, deal: Deal, form: FormData, errors: FormErrors, which: str
-) -> Response:
+    request: Request, session: Session, deal: Deal, form: FormData, errors: FormErrors, which: str,
+    status_code: int = 422,
+) -> Response:  # fmt: skip
     return render(
         request,
         "deals/detail.html",
@@ -258,8 +261,22 @@ def _deal_page_with_errors(
             "values": FormValues.from_form(form),
             **_choices(session),
         },
-        status_code=422,
+        status_code=status_code,
     )
+
+
+def _append_conflict(
+    request: Request, session: Session, deal_id: int, form: FormData,
+    reading: FormReading[Any], which: str,
+) -> Response:  # fmt: skip
+    """409: the deal changed while this was being saved; nothing was saved, the form keeps
+    what was typed."""
+    errors = reading.refused(
+        InputErrors({(): ["someone changed this deal at the same moment. Check the deal as "
+                          "it is now and send the form again."]})
+    )  # fmt: skip
+    deal = _live_deal(session, deal_id)
+    return _deal_page_with_errors(request, session, deal, form, errors, which, status_code=409)
 
 
 @router.post("/deals/{deal_id:int}/status", name="deal_status_submit")
@@ -275,6 +292,8 @@ def deal_status_submit(
             deal_service.record_status(session, deal, reading.value, user)
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
+        except deal_service.StaleEdit:
+            return _append_conflict(request, session, deal_id, form, reading, "status")
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Status change recorded.")
@@ -296,6 +315,8 @@ def deal_source_submit(
             deal_service.add_source(session, deal, reading.value, relays_id, user)
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
+        except deal_service.StaleEdit:
+            return _append_conflict(request, session, deal_id, form, reading, "source")
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Source added.")

@@ -102,6 +102,9 @@ def load_user(request: Request, session: SessionDep) -> User | None:
         user = _user_from_cookie(request, session)
     request.state.user = user
     session.info["user_id"] = user.id if user else None
+    # End the read: the connection goes back to the pool while the request waits for a thread
+    # (a request holding one idle would starve the others under load; nothing is expired).
+    session.commit()
     return user
 
 
