@@ -6,6 +6,9 @@ database connection (uvicorn's supervisor of several workers kills those that an
 health check late, which a busy test machine makes them do)."""
 
 import re
+import statistics
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -193,3 +196,66 @@ def test_sign_in_burst_never_evaluates_more_than_the_limit(server: Server) -> No
         )
     assert recorded == len(evaluated)
 
+
+def big_csv(rows: int, note_length: int) -> bytes:
+    lines = ["title,status,confidence,deal_types,parties,first_reported_on,sources,notes"]
+    note = "n" * note_length
+    for i in range(rows):
+        lines.append(
+            f"Big import deal {i},rumored,low,cloud_capacity,"
+            f'"Crusoe (provider); Anthropic (customer)",2026-07,'
+            f"Reuters (original) <https://example.org/big/{i}>,{note}"
+        )
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def test_a_5_mb_import_through_the_page_leaves_the_server_responsive(server: Server) -> None:
+    """The file is kept server-side between preview and confirmation (the confirmation sends
+    a key, so files over the 1 MB form-field limit work), and the import runs off the event
+    loop: /healthz keeps answering within a second all along."""
+    data = big_csv(2_500, 2_000)
+    assert len(data) > 5 * 2**20
+    client = signed_in(server.base, "writer@example.org", PASSWORD)
+    with make_sessionmaker(server.engine)() as session:
+        before = int(session.scalar(select(func.count()).select_from(Deal)))
+    waits: list[float] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        with httpx.Client(timeout=30) as probe:
+            while not done.is_set():
+                start = time.monotonic()
+                assert probe.get(f"{server.base}/healthz").status_code == 200
+                waits.append(time.monotonic() - start)
+                time.sleep(0.1)
+
+    with ThreadPoolExecutor(1) as pool:
+        watching = pool.submit(watch)
+        try:
+            preview = client.post(
+                "/import",
+                files={"file": ("big.csv", data, "text/csv")},
+                data={"create_missing": "1"},
+            )
+            assert preview.status_code == 200, preview.text[:2000]
+            assert "Ready: 2500 new and 0 updated" in preview.text
+            key = re.search(r'name="staged" value="([^"]+)"', preview.text)
+            assert key is not None
+            confirmed = client.post(
+                "/import", data={"staged": key.group(1), "create_missing": "1", "confirm": "1"}
+            )
+            assert confirmed.status_code == 303, confirmed.text[:2000]
+            again = client.post("/import", data={"staged": key.group(1), "confirm": "1"})
+            assert again.status_code == 422 and "expired or was already imported" in again.text
+        finally:
+            done.set()
+            watching.result()
+            client.close()
+    with make_sessionmaker(server.engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Deal)) == before + 2_500
+    # On the event loop, the preview alone stalled /healthz for seconds (16 s at 100k rows).
+    # A machine busy with other work can still delay one answer a little: the bound is on the
+    # median, and every answer within two seconds.
+    assert len(waits) > 10
+    assert statistics.median(waits) < 0.2, sorted(waits)[-5:]
+    assert max(waits) < 2.0, sorted(waits)[-5:]
