@@ -24,7 +24,7 @@ from app.inputs.deal import (
     StatusInput,
 )
 from app.inputs.errors import InputErrors, Loc
-from app.inputs.types import MAX_SLUG, choice_problem
+from app.inputs.types import MAX_SLUG, as_id, choice_problem
 from app.models import (
     Deal,
     DealHardware,
@@ -276,7 +276,8 @@ def create_deal(
             raise PossibleDuplicate(duplicates)
     elif duplicate_decision != "new":
         kind, _, target_id = duplicate_decision.partition(":")
-        target = session.get(Deal, int(target_id)) if target_id.isdigit() else None
+        target_key = as_id(target_id)
+        target = session.get(Deal, target_key) if target_key is not None else None
         if kind not in RELATION_DECISIONS or target is None or target.deleted_at is not None:
             session.rollback()
             raise ValidationFailed(InputErrors({(): ["that related deal does not exist"]}))

@@ -33,6 +33,7 @@ from app.inputs.forms import (
     text,
     texts,
 )
+from app.inputs.types import as_id
 from app.models import Deal, Hardware, Organization, OrganizationAlias
 from app.queries.audit import deal_history
 from app.queries.deals import get_deal
@@ -89,11 +90,11 @@ class FormValues:
         single = {k: v for k, v in form.items() if isinstance(v, str) and k not in MULTI_NAMES}
         multi = {name: texts(form, name) for name in MULTI_NAMES}
         for button, columns in ROW_COLUMNS.items():
-            index = text(form, button)
-            if index.isdigit():
+            index = as_id(text(form, button))
+            if index is not None:
                 for name in columns:
-                    if int(index) < len(multi[name]):
-                        del multi[name][int(index)]
+                    if index < len(multi[name]):
+                        del multi[name][index]
         return cls(
             single,
             multi,
@@ -224,8 +225,8 @@ def deal_edit_submit(
         return _form_page(request, session, form_values, deal=deal)
     reading = read_deal(form)
     errors = reading.errors
-    version_text = text(form, "version")
-    version = int(version_text) if version_text.isdigit() else -1
+    version = as_id(text(form, "version"))
+    version = -1 if version is None else version
     if reading.value is not None:
         try:
             deal_service.update_deal(
@@ -308,8 +309,7 @@ def deal_source_submit(
     deal = _live_deal(session, deal_id)
     reading = read_source(form, "added")
     errors = reading.errors
-    relays_text = text(form, "relays_id")
-    relays_id = int(relays_text) if relays_text.isdigit() else None
+    relays_id = as_id(text(form, "relays_id"))
     if reading.value is not None:
         try:
             deal_service.add_source(session, deal, reading.value, relays_id, user)

@@ -138,6 +138,25 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+NUL_REFUSED = (
+    "The request contains a NUL character (%00), which no field can hold. Remove it and try again."
+)
+
+
+async def refuse_nul(request: Request) -> None:
+    """400 for a NUL character in the path, the query or a posted form field: the database
+    cannot store one, and no page has a use for it."""
+    if "\x00" in request.url.path or b"%00" in request.scope.get("query_string", b""):
+        raise HTTPException(400, NUL_REFUSED)
+    if request.method in UNSAFE_METHODS and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        for name, value in form.multi_items():
+            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                raise HTTPException(400, NUL_REFUSED)
+
+
 async def verify_csrf(request: Request) -> None:
     """403 for a state-changing request made with cookies that lacks the right token (the JSON
     API takes no cookie writes at all: app/api/auth.py writes_need_token)."""
