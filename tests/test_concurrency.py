@@ -20,7 +20,15 @@ from sqlalchemy import Engine, func, select
 from app.accounts.users import MAX_FAILURES_PER_ACCOUNT, create_token, create_user
 from app.db import make_engine
 from app.domain.vocabulary import UserRole
-from app.models import AuditEvent, Deal, LoginAttempt, Source, StatusEvent
+from app.models import (
+    AuditEvent,
+    Deal,
+    Hardware,
+    LoginAttempt,
+    Organization,
+    Source,
+    StatusEvent,
+)
 from app.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_postgres
 from tests.live import live_server
@@ -259,3 +267,34 @@ def test_a_5_mb_import_through_the_page_leaves_the_server_responsive(server: Ser
     assert len(waits) > 10
     assert statistics.median(waits) < 0.2, sorted(waits)[-5:]
     assert max(waits) < 2.0, sorted(waits)[-5:]
+
+
+def test_concurrent_creates_of_one_new_organization_share_it(server: Server) -> None:
+    """Ten deals naming the same new organization and hardware at once: one request creates
+    them, the others reuse them (their first attempt's insert fails and is made again)."""
+    headers = {"Authorization": f"Bearer {server.token}"}
+
+    def create(i: int) -> Callable[[httpx.Client], httpx.Response]:
+        body = {
+            "title": f"Simultaneous deal {i}",
+            "deal_types": ["cloud_capacity"],
+            "parties": [
+                {"organization": "Brand New Cloud", "role": "provider"},
+                {"organization": f"Customer {i}", "role": "customer"},
+            ],
+            "hardware": [{"name": "Brand New Chip", "type": "gpu", "vendor": "Brand New Cloud"}],
+            "first_reported_on": "2026-05",
+            "status": "rumored",
+            "source": {"publisher": "Wire", "tier": "original"},
+            "create_missing": True,
+            "duplicate_decision": "new",
+        }
+        return lambda c: c.post(f"{server.base}/api/v1/deals", json=body, headers=headers)
+
+    codes = fire([create(i) for i in range(10)])
+    assert codes == [201] * 10, Counter(codes)
+    with make_sessionmaker(server.engine)() as session:
+        named = select(func.count()).select_from(Organization)
+        assert session.scalar(named.where(Organization.name == "Brand New Cloud")) == 1
+        chips = select(func.count()).select_from(Hardware).where(Hardware.name == "Brand New Chip")
+        assert session.scalar(chips) == 1

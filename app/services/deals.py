@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -254,6 +255,9 @@ def _source(source_in: SourceInput | RelayInput, user: User) -> Source:
     return Source(**fields, tier=source_in.tier, created_by_id=user.id)
 
 
+CREATE_ATTEMPTS = 3
+
+
 def create_deal(
     session: Session, new_in: NewDealInput, user: User, *, create_missing: bool = False,
     duplicate_decision: str = "",
@@ -262,7 +266,24 @@ def create_deal(
 
     ValidationFailed for bad input; PossibleDuplicate when similar deals exist and the analyst
     has not decided yet (`duplicate_decision`: "new", or "duplicate_of:ID", "expands:ID", …).
+    An organization or hardware model created at the same moment by another request (the
+    same new name, or the same slug) makes this attempt's insert fail: it is made again, and
+    then finds and reuses the other's record.
     """
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            return _create_deal(session, new_in, user, create_missing, duplicate_decision)
+        except IntegrityError:
+            session.rollback()
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_deal(
+    session: Session, new_in: NewDealInput, user: User, create_missing: bool,
+    duplicate_decision: str,
+) -> Deal:  # fmt: skip
     errors = InputErrors()
     orgs, hws = _resolve(session, new_in, errors, create_missing)
     if errors:
