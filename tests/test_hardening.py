@@ -73,3 +73,17 @@ def test_signing_in_with_a_nul_is_refused_anonymously(demo_client: TestClient) -
 def test_ids_are_ascii_digits_within_the_database_integer() -> None:
     assert as_id("42") == 42 and as_id(str(MAX_ID)) == MAX_ID
     assert [as_id(t) for t in ("²", "9" * 5000, str(MAX_ID + 1), "-1", "", "1.0")] == [None] * 6
+
+
+def test_an_import_with_a_huge_cell_or_a_strange_id_is_a_problem_not_a_crash(
+    demo: Session,
+) -> None:
+    from app.exchange.importer import import_csv
+
+    head = "id,title,status,confidence,deal_types,parties,first_reported_on,sources\r\n"
+    row = ',T,rumored,low,cloud_capacity,"A (provider); B (customer)",2026-05,Wire (original)\r\n'
+    huge = import_csv(demo, head + row.replace(",T,", ',"' + "x" * 140_000 + '",'))
+    assert huge.problems and "cannot be read" in huge.problems[0].reason
+    for raw_id in ("²", HUGE, "9" * 5000):
+        report = import_csv(demo, head + raw_id + row, dry_run=True)
+        assert "id" in [p.column for p in report.problems], report.problems
