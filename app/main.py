@@ -40,6 +40,7 @@ from app.web.security import (
     SignInRequired,
     enforce_read_access,
     load_user,
+    refuse_nul,
     verify_csrf,
 )
 
@@ -73,8 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        # Every request: who is asking, the CSRF check for writes, and private reading.
-        dependencies=[Depends(load_user), Depends(verify_csrf), Depends(enforce_read_access)],
+        # Every request: no NUL, who is asking, the CSRF check for writes, private reading.
+        dependencies=[
+            Depends(refuse_nul),
+            Depends(load_user),
+            Depends(verify_csrf),
+            Depends(enforce_read_access),
+        ],
     )
     app.state.settings = settings
     app.state.engine = engine

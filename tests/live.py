@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,16 +66,19 @@ def live_server(database_url: str, *, demo: bool = True) -> Iterator[str]:
         "SECRET_KEY": "live-" + "s" * 32,
         "FIGURE_TIME_LIMIT_MS": "60000",  # counts are waited for however busy the machine is
     }
+    # What it says goes to a file, not a pipe: a pipe nobody reads fills up (tracebacks of a
+    # failing test) and then blocks the server.
+    said = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "deals"), "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=said,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine starts the app slowly
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -82,12 +86,16 @@ def live_server(database_url: str, *, demo: bool = True) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {process.stderr.read()}")
+                process.terminate()
+                process.wait(timeout=10)
+                said.seek(0)
+                raise RuntimeError(f"server did not start: {said.read()}")
             time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
+        said.close()
 
 
 def assert_accessible(page: Page) -> None:

@@ -238,10 +238,10 @@ def test_the_import_page_previews_then_imports(analyst: TestClient, demo: Sessio
     page = BeautifulSoup(preview.text, "html.parser")
     assert "Ready: 1 new and 0 updated" in page.select_one("#report-heading").text
     assert "Crusoe" in page.text and deals_in(demo) == before
-    text = page.select_one("textarea[name=csv_text]").text
+    staged = page.select_one("input[name=staged]")["value"]
     done = analyst.post(
         "/import",
-        data={"csv_text": text, "create_missing": "1", "confirm": "1"},
+        data={"staged": staged, "create_missing": "1", "confirm": "1"},
         follow_redirects=False,
     )
     assert done.status_code == 303 and deals_in(demo) == before + 1

@@ -131,14 +131,16 @@ def _failures(
     return int(count), oldest
 
 
-def lockout(session: Session, email: str, client: str) -> Lockout | None:
-    """Whether sign-in is refused for this account or client right now."""
+def _lockout(session: Session, email_key: str, client: str) -> Lockout | None:
+    """Whether sign-in is refused for this account or client right now (the attempt being
+    made, already added, is not counted against itself)."""
     checks = (
-        ({"email_key": normalise_email(email)}, MAX_FAILURES_PER_ACCOUNT, "for this account"),
+        ({"email_key": email_key}, MAX_FAILURES_PER_ACCOUNT, "for this account"),
         ({"client": client}, MAX_FAILURES_PER_CLIENT, "from your network address"),
     )
     for where, limit, reason in checks:
         count, oldest = _failures(session, **where)
+        count -= 1  # this attempt
         if count >= limit and oldest is not None:
             if oldest.tzinfo is None:  # min() over SQLite comes back as naive UTC
                 oldest = oldest.replace(tzinfo=UTC)
@@ -147,25 +149,48 @@ def lockout(session: Session, email: str, client: str) -> Lockout | None:
     return None
 
 
+def _serialise_attempts(session: Session, email_key: str, client: str) -> None:
+    """Hold, until this transaction ends, the locks that make checking the limits and counting
+    this attempt one step: on Postgres an advisory lock per account and per client (always in
+    that order, so two attempts cannot wait for each other); SQLite takes its single write
+    lock with the attempt's insert."""
+    if session.get_bind().dialect.name == "postgresql":
+        for key in (f"sign-in:{email_key}", f"sign-in-client:{client}"):
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
 def recent_failures(session: Session, email: str) -> int:
     return _failures(session, email_key=normalise_email(email))[0]
 
 
-def authenticate(session: Session, email: str, password: str, client: str) -> User | None:
-    """The active user with this email and password, or None; every attempt is recorded."""
+def authenticate(session: Session, email: str, password: str, client: str) -> User | Lockout | None:
+    """The active user with this email and password; a Lockout when too many attempts failed
+    lately (the password is then not even evaluated); None otherwise.
+
+    Every evaluated attempt is recorded. The limits are checked and the attempt counted in one
+    locked step, as a failure until the password proves right, so a burst of simultaneous
+    attempts can never evaluate more passwords than the limit allows."""
+    email_key, client = normalise_email(email)[:320], client[:64]
+    session.rollback()  # a fresh transaction, whose locks end with it
+    _serialise_attempts(session, email_key, client)
+    attempt = LoginAttempt(email_key=email_key, client=client, succeeded=False)
+    session.add(attempt)
+    session.flush()
+    lock = _lockout(session, email_key, client)
+    if lock is not None:
+        session.rollback()  # a refused attempt is not counted
+        return lock
+    session.commit()
     user = get_user_by_email(session, email)
     if user is None:
         password_hash.verify(password, _DUMMY_HASH)
-        ok = False
-    else:
-        ok = verify_password(user, password) and user.is_active
-    session.add(
-        LoginAttempt(email_key=normalise_email(email)[:320], client=client[:64], succeeded=ok)
-    )
-    if ok and user is not None:
-        user.last_login_at = utcnow()
+        return None
+    if not (verify_password(user, password) and user.is_active):
+        return None
+    attempt.succeeded = True
+    user.last_login_at = utcnow()
     session.commit()
-    return user if ok else None
+    return user
 
 
 def _token_digest(token: str) -> str:

@@ -223,6 +223,15 @@ def _stale(deal: Deal) -> ApiProblem:
     )
 
 
+def _append_conflict(deal_id: int) -> ApiProblem:
+    return ApiProblem(
+        409,
+        f"Deal {deal_id} changed while this was being saved; nothing was saved. Send it again.",
+        type=STALE_VERSION,
+        title="Concurrent change",
+    )
+
+
 @router.delete(
     "/{deal_id}",
     name="api_deal_delete",
@@ -269,6 +278,8 @@ def status_event_create(
         event = service.record_status(session, deal, body, user)
     except service.ValidationFailed as exc:
         raise invalid(exc.errors) from exc
+    except service.StaleEdit as exc:
+        raise _append_conflict(deal_id) from exc
     return StatusEventOut.model_validate(event)
 
 
@@ -302,6 +313,8 @@ def source_create(
         source = service.add_source(session, deal, body, body.relays_id, user)
     except service.ValidationFailed as exc:
         raise invalid(exc.errors) from exc
+    except service.StaleEdit as exc:
+        raise _append_conflict(deal_id) from exc
     return SourceOut.model_validate(source)
 
 

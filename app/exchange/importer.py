@@ -41,6 +41,7 @@ from app.exchange.bulk import NewDeal, insert_deals
 from app.inputs.deal import DealInput, SourceInput, field_names
 from app.inputs.errors import InputErrors
 from app.inputs.rows import column_of, deal_row_data
+from app.inputs.types import as_id
 from app.models import (
     Deal,
     Hardware,
@@ -167,10 +168,9 @@ class _Names:
 
     def unique_slug(self, model: type[Organization] | type[Hardware], name: str) -> str:
         taken = self.slugs[model]
-        base = deal_service.slugify(name)
-        slug, n = base, 2
+        slug, n = deal_service.slugify(name), 2
         while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
+            slug, n = deal_service.slugify(name, n), n + 1
         taken.add(slug)
         return slug
 
@@ -326,17 +326,21 @@ def import_csv(
     if missing:
         return report
     names = _Names(session, report, create_missing)
-    rows = [
-        (line, {k.strip(): unneutralise((v or "").strip()) for k, v in raw.items() if k})
-        for line, raw in enumerate(reader, start=2)
-    ]
+    try:
+        rows = [
+            (line, {k.strip(): unneutralise((v or "").strip()) for k, v in raw.items() if k})
+            for line, raw in enumerate(reader, start=2)
+        ]
+    except csv.Error as exc:  # a cell past the csv module's limit (131,072 characters), …
+        report.problems.append(Problem(reader.line_num, "", f"the file cannot be read: {exc}"))
+        return report
     names.hardware_types = infer_hardware_types([r for _, r in rows])
     # New deals are checked against existing ones as the entry form checks them (a query
     # each); a file of more rows is a bulk load, where that would cost most of the time.
     names.check_duplicates = len(rows) <= DUPLICATE_CHECK_ROWS
     # Only deals that existed before this file can be updated by it (an id from another
     # database must not hit a deal this very import created).
-    ids = {int(r["id"]) for _, r in rows if r.get("id", "").isdigit()}
+    ids = {i for _, r in rows if (i := as_id(r.get("id", ""))) is not None}
     existing = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids)))) if ids else set()
     new_deals: list[NewDeal] = []
     first_row_of: dict[str, int] = {}
@@ -395,10 +399,11 @@ def _import_row(
     before = len(report.problems)
     existing: Deal | None = None
     raw_id = row.get("id", "")
-    if raw_id and not raw_id.isdigit():
-        problem("id")(f"'{raw_id}' is not a deal id — leave it blank to create a deal")
-    elif raw_id and int(raw_id) in existing_ids:
-        existing = session.get(Deal, int(raw_id))
+    deal_id = as_id(raw_id)
+    if raw_id and deal_id is None:
+        problem("id")(f"'{raw_id[:50]}' is not a deal id — leave it blank to create a deal")
+    elif deal_id is not None and deal_id in existing_ids:
+        existing = session.get(Deal, deal_id)
         version = row.get("version", "")
         if existing is not None and existing.deleted_at is not None:
             problem("id")(f"deal {raw_id} is deleted; restore it first or leave the id blank")

@@ -31,6 +31,8 @@ from app.domain.vocabulary import label, values
 MAX_TITLE = 300
 MAX_TEXT = 10_000
 MAX_NAME = 200
+MAX_SLUG = 200  # an organization's or hardware model's slug, with its `-2` suffix
+MAX_ID = 2_147_483_647  # the largest id (and page number) the database's integer holds
 MAX_URL = 2000
 MAX_WEBSITE = 500
 MAX_SOURCE_TITLE = 500
@@ -274,3 +276,13 @@ Megawatts = Annotated[
 def none_as_empty(value: Any) -> Any:
     """A list sent as null (or a form's nothing) is an empty list."""
     return [] if value is None else value
+
+
+def as_id(text: str) -> int | None:
+    """An id (or any count the database holds as an integer) written in ASCII digits, or None:
+    `²` (a digit to `str.isdigit`), 5,000 digits and anything past MAX_ID name nothing."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None

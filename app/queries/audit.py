@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.datastructures import QueryParams
 
 from app.domain.vocabulary import AuditAction, values
+from app.inputs.types import as_id
 from app.models import AuditEvent, User
 
 AUDIT_PAGE = 100
@@ -49,9 +50,9 @@ class AuditFilters:
             entity_type=entity if entity in ENTITY_TYPES else "",
             action=action if action in values(AuditAction) else "",
             user=params.get("user", "").strip(),
-            deal_id=int(deal) if deal.isdigit() else None,
+            deal_id=as_id(deal),
             since=since_date,
-            page=int(page) if page.isdigit() and int(page) > 0 else 1,
+            page=as_id(page) or 1,
         )
 
     def params(self) -> dict[str, str]:

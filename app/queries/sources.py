@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.derived.publishers import publisher_key
@@ -45,9 +45,10 @@ def track_records(
 ) -> dict[str, TrackRecord]:
     """Track records keyed by `publisher_key`, for all publishers or only the ones named.
 
-    Three grouped statements, whatever the number of deals: the live deals' sources per
-    spelling, the deals citing each publisher under any of its spellings, and their first
-    reports per credited publisher and status, read from DealDerived.first_publisher (each
+    One statement (three grouped parts, whatever the number of deals), so one snapshot even
+    while sources are being added: the live deals' sources per spelling, the deals citing
+    each publisher under any of its spellings, and their first reports per credited publisher,
+    status and whether only relays carry the deal, read from DealDerived.first_publisher (each
     deal's first reporter, worked out when it is saved).
     """
     live = Deal.deleted_at.is_(None)
@@ -59,34 +60,52 @@ def track_records(
         .where(Source.deal_id == Deal.id, Source.relays_id.is_(None), Source.tier != "relay")
         .exists()
     )
+    by_relay = case((relay_only, 1), else_=0)
     firsts = (
-        select(DealDerived.first_publisher, Deal.status, relay_only, func.count())
+        select(
+            literal("f").label("part"),
+            DealDerived.first_publisher.label("publisher"),
+            null().cast(String).label("lower"),
+            Deal.status.label("status"),
+            by_relay.label("by_relay"),
+            func.count().label("n"),
+        )
         .join(Deal, Deal.id == DealDerived.deal_id)
         .where(live, DealDerived.first_publisher.is_not(None))
-        .group_by(DealDerived.first_publisher, Deal.status, relay_only)
+        .group_by(DealDerived.first_publisher, Deal.status, by_relay)
     )
     if publishers is not None:
         wanted = {publisher_key(p) for p in publishers}
         cited = cited.where(or_(Source.publisher.in_(list(publishers)), lowered.in_(wanted)))
         firsts = firsts.where(DealDerived.first_publisher.in_(wanted))
+    spellings = cited.add_columns(
+        literal("s"), Source.publisher, lowered, null().cast(String), literal(0), func.count()
+    ).group_by(Source.publisher)
+    deals = cited.add_columns(
+        literal("d"),
+        null().cast(String),
+        lowered,
+        null().cast(String),
+        literal(0),
+        func.count(func.distinct(Source.deal_id)),
+    ).group_by(lowered)
+    rows = session.execute(union_all(spellings, deals, firsts)).all()
     records: dict[str, TrackRecord] = {}
     # The database's lowercase of each spelling → our key (SQLite lowercases ASCII only, so
     # two spellings differing in the case of a non-ASCII letter are counted apart there).
     keys: dict[str, str] = {}
-    spellings = cited.add_columns(Source.publisher, lowered, func.count())
-    for publisher, lower, sources in session.execute(spellings.group_by(Source.publisher)):
+    for _, publisher, lower, _, _, sources in (r for r in rows if r[0] == "s"):
         key = keys[lower] = publisher_key(publisher)
         record = records.setdefault(key, TrackRecord(key))
         record.sources += sources
         record.spellings[publisher.strip()] += sources
-    deals = cited.add_columns(lowered, func.count(func.distinct(Source.deal_id)))
-    for lower, count in session.execute(deals.group_by(lowered)):
+    for _, _, lower, _, _, count in (r for r in rows if r[0] == "d"):
         records[keys[lower]].deals += count
-    for first_publisher, status, by_relay, count in session.execute(firsts):
+    for _, first_publisher, _, status, relayed, count in (r for r in rows if r[0] == "f"):
         key = str(first_publisher)  # never NULL here (see the WHERE above)
         record = records.setdefault(key, TrackRecord(key))
         record.first_reports += count
-        if by_relay:
+        if relayed:
             record.by_relay += count
         if status in CAME_TRUE:
             record.came_true += count
@@ -95,7 +114,10 @@ def track_records(
         else:
             record.open += count
     for record in records.values():
-        record.publisher = min(record.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        if record.spellings:  # always, in one snapshot; a guard all the same
+            record.publisher = min(record.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        else:
+            record.publisher = record.key
     if wanted is not None:
         records = {k: r for k, r in records.items() if k in wanted}
     return records

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.domain.dates import PartialDate, PartialDateError, Precision, precision_rank
 from app.filters import FilterError
+from app.inputs.types import as_id
 from app.models import Deal, DealHardware, DealParty, StatusEvent
 from app.queries.deals import ResolvedFilters, deal_conditions
 
@@ -48,7 +49,7 @@ class Cursor:
             f"before '{text}' is not a place in the timeline — expected a date and an event id "
             "such as 2026-05_412 (follow the “Load earlier” link)"
         )
-        if not sep or not tail.isdigit():
+        if not sep or as_id(tail) is None:
             raise FilterError([problem])
         try:
             return cls(PartialDate.parse(head), int(tail))

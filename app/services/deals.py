@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +26,7 @@ from app.inputs.deal import (
     StatusInput,
 )
 from app.inputs.errors import InputErrors, Loc
-from app.inputs.types import choice_problem
+from app.inputs.types import MAX_SLUG, as_id, choice_problem
 from app.models import (
     Deal,
     DealHardware,
@@ -109,8 +110,12 @@ def find_duplicates(
     return found
 
 
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "item"
+def slugify(name: str, n: int = 1) -> str:
+    """The name as a slug of at most MAX_SLUG characters; from `n` = 2 on with `-n` after a
+    base cut short enough for it."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "item"
+    suffix = f"-{n}" if n > 1 else ""
+    return base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
 
 
 def find_organization(session: Session, name: str) -> Organization | None:
@@ -134,10 +139,9 @@ def find_hardware(session: Session, name: str) -> Hardware | None:
 
 
 def unique_slug(session: Session, model: type[Organization] | type[Hardware], name: str) -> str:
-    base = slugify(name)
-    slug, n = base, 2
+    slug, n = slugify(name), 2
     while session.scalar(select(model.id).where(model.slug == slug)) is not None:
-        slug, n = f"{base}-{n}", n + 1
+        slug, n = slugify(name, n), n + 1
     return slug
 
 
@@ -271,6 +275,9 @@ def _source(source_in: SourceInput | RelayInput, user: User) -> Source:
     return Source(**fields, tier=source_in.tier, created_by_id=user.id)
 
 
+CREATE_ATTEMPTS = 3
+
+
 def create_deal(
     session: Session, new_in: NewDealInput, user: User, *, create_missing: Creatable = False,
     duplicate_decision: str = "",
@@ -279,7 +286,24 @@ def create_deal(
 
     ValidationFailed for bad input; PossibleDuplicate when similar deals exist and the analyst
     has not decided yet (`duplicate_decision`: "new", or "duplicate_of:ID", "expands:ID", …).
+    An organization or hardware model created at the same moment by another request (the
+    same new name, or the same slug) makes this attempt's insert fail: it is made again, and
+    then finds and reuses the other's record.
     """
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            return _create_deal(session, new_in, user, create_missing, duplicate_decision)
+        except IntegrityError:
+            session.rollback()
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_deal(
+    session: Session, new_in: NewDealInput, user: User, create_missing: Creatable,
+    duplicate_decision: str,
+) -> Deal:  # fmt: skip
     errors = InputErrors()
     orgs, hws = _resolve(session, new_in, errors, create_missing)
     if errors:
@@ -293,7 +317,8 @@ def create_deal(
             raise PossibleDuplicate(duplicates)
     elif duplicate_decision != "new":
         kind, _, target_id = duplicate_decision.partition(":")
-        target = session.get(Deal, int(target_id)) if target_id.isdigit() else None
+        target_key = as_id(target_id)
+        target = session.get(Deal, target_key) if target_key is not None else None
         if kind not in RELATION_DECISIONS or target is None or target.deleted_at is not None:
             session.rollback()
             raise ValidationFailed(InputErrors({(): ["that related deal does not exist"]}))
@@ -345,8 +370,30 @@ def update_deal(
     return deal
 
 
+def lock_for_append(session: Session, deal: Deal) -> None:
+    """Take the deal's row lock and re-read it, so appends to one deal queue up instead of
+    failing: its version bump and its derived rows are then written by one transaction at a
+    time, and the status follows every event committed before this one (Postgres; SQLite
+    writes one transaction at a time anyway)."""
+    session.expire(deal)
+    session.refresh(deal, with_for_update=True)
+
+
+def _commit_append(session: Session) -> None:
+    try:
+        session.flush()
+        session.commit()
+    except StaleDataError as exc:  # only where the row lock is not available
+        session.rollback()
+        raise StaleEdit() from exc
+
+
 def record_status(session: Session, deal: Deal, status_in: StatusInput, user: User) -> StatusEvent:
-    """Append a status event (with a new or existing source); the deal's status follows."""
+    """Append a status event (with a new or existing source); the deal's status follows.
+
+    Concurrent appends to one deal wait for each other; StaleEdit if the deal changed under
+    this one all the same."""
+    lock_for_append(session, deal)
     source: Source | None = None
     if status_in.source_id is not None:
         source = next((s for s in deal.sources if s.id == status_in.source_id), None)
@@ -387,14 +434,15 @@ def record_status(session: Session, deal: Deal, status_in: StatusInput, user: Us
     deal.refresh_status()
     deal.updated_by_id = user.id
     deal.updated_at = utcnow()
-    session.flush()
-    session.commit()
+    _commit_append(session)
     return event
 
 
 def add_source(
     session: Session, deal: Deal, source_in: SourceInput, relays_id: int | None, user: User
 ) -> Source:
+    """Add a source (a relay of `relays_id`); concurrent appends wait for each other."""
+    lock_for_append(session, deal)
     source = _source(source_in, user)
     if relays_id is not None:
         original = next((s for s in deal.sources if s.id == relays_id), None)
@@ -407,8 +455,7 @@ def add_source(
     # A new source is a change of the deal: `updated_since` and the activity stream see it.
     deal.updated_by_id = user.id
     deal.updated_at = utcnow()
-    session.flush()
-    session.commit()
+    _commit_append(session)
     return source
 
 

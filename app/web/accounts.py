@@ -35,14 +35,13 @@ def login_submit(request: Request, session: SessionDep, form: FormDataDep) -> Re
     email, password = field(form, "email"), str(form.get("password") or "")
     target = safe_next(field(form, "next"))
     context = {"next": target, "email": email}
-    lock = users.lockout(session, email, _client(request))
-    if lock is not None:
-        response = render(
-            request, "accounts/login.html", {**context, "error": lock.message}, status_code=429
-        )
-        response.headers["Retry-After"] = str(lock.retry_after)
-        return response
     user = users.authenticate(session, email, password, _client(request))
+    if isinstance(user, users.Lockout):
+        response = render(
+            request, "accounts/login.html", {**context, "error": user.message}, status_code=429
+        )
+        response.headers["Retry-After"] = str(user.retry_after)
+        return response
     if user is None:
         # Each failure in the window makes the next answer slower, up to two seconds.
         time.sleep(min(FAILURE_DELAY_STEP * users.recent_failures(session, email), 2.0))

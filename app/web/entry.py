@@ -2,6 +2,7 @@
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import func, select
@@ -19,10 +20,11 @@ from app.domain.vocabulary import (
     Status,
     values,
 )
-from app.inputs.errors import FormErrors
+from app.inputs.errors import FormErrors, InputErrors
 from app.inputs.forms import (
     HARDWARE_COLUMNS,
     PARTY_COLUMNS,
+    FormReading,
     deal_form_values,
     read_deal,
     read_new_deal,
@@ -31,6 +33,7 @@ from app.inputs.forms import (
     text,
     texts,
 )
+from app.inputs.types import as_id
 from app.models import Deal, Hardware, Organization, OrganizationAlias
 from app.queries.audit import deal_history
 from app.queries.deals import get_deal
@@ -94,11 +97,11 @@ class FormValues:
         single = {k: v for k, v in form.items() if isinstance(v, str) and k not in MULTI_NAMES}
         multi = {name: texts(form, name) for name in MULTI_NAMES}
         for button, columns in ROW_COLUMNS.items():
-            index = text(form, button)
-            if index.isdigit():
+            index = as_id(text(form, button))
+            if index is not None:
                 for name in columns:
-                    if int(index) < len(multi[name]):
-                        del multi[name][int(index)]
+                    if index < len(multi[name]):
+                        del multi[name][index]
         return cls(
             single,
             multi,
@@ -318,8 +321,8 @@ def deal_edit_submit(
         return _form_page(request, session, form_values, deal=deal, unknown=unknown)
     reading = read_deal(form)
     errors = _all_problems(reading.errors, unknown.problems(form_values))
-    version_text = text(form, "version")
-    version = int(version_text) if version_text.isdigit() else -1
+    version = as_id(text(form, "version"))
+    version = -1 if version is None else version
     if reading.value is not None:
         try:
             deal_service.update_deal(
@@ -343,8 +346,9 @@ def deal_edit_submit(
 
 
 def _deal_page_with_errors(
-    request: Request, session: Session, deal: Deal, form: FormData, errors: FormErrors, which: str
-) -> Response:
+    request: Request, session: Session, deal: Deal, form: FormData, errors: FormErrors, which: str,
+    status_code: int = 422,
+) -> Response:  # fmt: skip
     return render(
         request,
         "deals/detail.html",
@@ -356,8 +360,22 @@ def _deal_page_with_errors(
             "values": FormValues.from_form(form),
             **_choices(session),
         },
-        status_code=422,
+        status_code=status_code,
     )
+
+
+def _append_conflict(
+    request: Request, session: Session, deal_id: int, form: FormData,
+    reading: FormReading[Any], which: str,
+) -> Response:  # fmt: skip
+    """409: the deal changed while this was being saved; nothing was saved, the form keeps
+    what was typed."""
+    errors = reading.refused(
+        InputErrors({(): ["someone changed this deal at the same moment. Check the deal as "
+                          "it is now and send the form again."]})
+    )  # fmt: skip
+    deal = _live_deal(session, deal_id)
+    return _deal_page_with_errors(request, session, deal, form, errors, which, status_code=409)
 
 
 @router.post("/deals/{deal_id:int}/status", name="deal_status_submit")
@@ -373,6 +391,8 @@ def deal_status_submit(
             deal_service.record_status(session, deal, reading.value, user)
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
+        except deal_service.StaleEdit:
+            return _append_conflict(request, session, deal_id, form, reading, "status")
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Status change recorded.")
@@ -387,13 +407,14 @@ def deal_source_submit(
     deal = _live_deal(session, deal_id)
     reading = read_source(form, "added")
     errors = reading.errors
-    relays_text = text(form, "relays_id")
-    relays_id = int(relays_text) if relays_text.isdigit() else None
+    relays_id = as_id(text(form, "relays_id"))
     if reading.value is not None:
         try:
             deal_service.add_source(session, deal, reading.value, relays_id, user)
         except deal_service.ValidationFailed as exc:
             errors = reading.refused(exc.errors)
+        except deal_service.StaleEdit:
+            return _append_conflict(request, session, deal_id, form, reading, "source")
         else:
             url = str(request.url_for("deal_detail", deal_id=deal_id))
             return redirect_after_post(request, url, flash="Source added.")

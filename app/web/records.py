@@ -14,6 +14,7 @@ from starlette.responses import Response
 from app.domain.vocabulary import HardwareType, OrgKind, values
 from app.inputs.errors import FormErrors
 from app.inputs.forms import read_hardware, read_organization, text
+from app.inputs.types import as_id
 from app.models import Hardware, Organization
 from app.queries.directory import get_hardware, get_organization
 from app.services.deals import StaleEdit, ValidationFailed
@@ -54,8 +55,8 @@ def text_param(request: Request, name: str = "name") -> str:
 
 
 def _version(form: FormData) -> int:
-    raw = text(form, "version")
-    return int(raw) if raw.isdigit() else -1
+    version = as_id(text(form, "version"))
+    return -1 if version is None else version
 
 
 def _page(

@@ -104,6 +104,9 @@ def load_user(request: Request, session: SessionDep) -> User | None:
     request.state.user = user
     request.state.db = session  # for the navigation's unread count and Follow buttons
     session.info["user_id"] = user.id if user else None
+    # End the read: the connection goes back to the pool while the request waits for a thread
+    # (a request holding one idle would starve the others under load; nothing is expired).
+    session.commit()
     return user
 
 
@@ -135,6 +138,25 @@ def csrf_token(request: Request) -> str:
         }
     request.state.csrf_token = token
     return str(token)
+
+
+NUL_REFUSED = (
+    "The request contains a NUL character (%00), which no field can hold. Remove it and try again."
+)
+
+
+async def refuse_nul(request: Request) -> None:
+    """400 for a NUL character in the path, the query or a posted form field: the database
+    cannot store one, and no page has a use for it."""
+    if "\x00" in request.url.path or b"%00" in request.scope.get("query_string", b""):
+        raise HTTPException(400, NUL_REFUSED)
+    if request.method in UNSAFE_METHODS and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        for name, value in form.multi_items():
+            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                raise HTTPException(400, NUL_REFUSED)
 
 
 async def verify_csrf(request: Request) -> None:
