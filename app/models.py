@@ -721,6 +721,29 @@ class DealDerived(Base):
     confirmed_on: Mapped[date | None] = mapped_column(Date)
 
 
+class DealPair(Base):
+    """A pair of a deal's organizations (`org_a` < `org_b`) with what flows between them in it
+    (bits, app.domain.flows.FLOW_BITS), or with `org_a` = `org_b` one of its organizations:
+    derived from `deal_party` (app/derived/pairs.py) for the network map's GROUP BYs."""
+
+    __tablename__ = "deal_pair"
+    __table_args__ = (
+        CheckConstraint("org_a <= org_b", name="ordered"),
+        Index("ix_deal_pair_pair", "org_a", "org_b", "flows", "deal_id"),
+    )
+
+    deal_id: Mapped[int] = mapped_column(
+        ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_a: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_b: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    flows: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ChangeCounter(Base):
     """One row: a number bumped by every flush that changes what lists and figures show (see
     app/derived/refresh.py), so that figures computed over all deals can be cached until the next

@@ -6,12 +6,15 @@ generated database of N deals, SQLite and Postgres.
 
 Each database is generated once by bench.generate and kept under its own name
 (`bench/.work/network_<size>.sqlite3`, Postgres `bench_network_<size>`; `--fresh` makes it
-anew). Each view is requested in-process (FastAPI's TestClient on the app, templates
-included) `--repeat` times after one warm-up; it prints the median and the slowest, and
-beside them the floor — `deal_network()` alone, the statements without rendering or the
-figure cache — and the ratio page / floor, against the 300 ms target. The page keeps a map in
-the app's figure cache until the next change (app/derived/cache.py), so its median is a warm
-map; the floor is what the first request after a change costs.
+anew; one made before the latest migration is upgraded). Each view is requested in-process
+(FastAPI's TestClient on the app, templates included) `--repeat` times after one warm-up; it
+prints the median and the slowest, and beside them the floor — `deal_network()` alone, the
+statements without rendering or the figure cache — and the ratio page / floor. The page keeps a
+map in the app's figure cache until the next change (app/derived/cache.py), so its median is a
+warm map; the cold median is the same request right after a change (the change counter bumped,
+so nothing cached serves: statements, map and HTML all made anew; TestClient runs a page's
+after-the-response drawing before it returns, so a cold page is timed to its complete map). The
+300 ms target is checked on the cold median.
 """
 
 import argparse
@@ -26,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import make_engine
+from app.derived.cache import bump_generation
 from app.filters import DealFilters
 from app.main import create_app
 from app.queries.deals import resolve_filters
@@ -54,13 +58,15 @@ def database(kind: str, size: int, *, fresh: bool) -> str:
         name = f"bench_network_{size}"
         url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
         exists = _postgres_exists(name)
+    from app import migrate
+
+    if exists and not fresh:
+        migrate.upgrade(url)  # a database made before the latest migration gets it
     if fresh or not exists or _deal_count(url) != size:
         _drop(kind, url)
         if kind == "postgresql":
             with _admin() as admin:
                 admin.execute(f'CREATE DATABASE "{make_url(url).database}"')
-        from app import migrate
-
         migrate.upgrade(url)
         started = time.perf_counter()
         generate.run(url, size)
@@ -76,6 +82,25 @@ def timings(call: Callable[[], object], repeat: int) -> list[float]:
         call()
         found.append((time.perf_counter() - started) * 1000)
     return found
+
+
+def cold(client: TestClient, url: str, view: str) -> Callable[[], float]:
+    """The view right after a change: the change counter bumped first (not timed)."""
+    engine = make_engine(url)
+
+    def call() -> float:
+        with engine.begin() as connection:
+            bump_generation(connection)
+        started = time.perf_counter()
+        client.get(view)
+        return time.perf_counter() - started
+
+    return call
+
+
+def cold_timings(call: Callable[[], float], repeat: int) -> list[float]:
+    call()  # warm-up: statement compilation
+    return [call() * 1000 for _ in range(repeat)]
 
 
 def floor(url: str, view: str) -> Callable[[], object]:
@@ -101,10 +126,10 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true")
     args = parser.parse_args()
     print(
-        "| deals | database | view | median ms | slowest ms | floor median ms | page / floor "
-        f"| ≤ {TARGET_MS:.0f} ms |"
+        "| deals | database | view | warm median ms | warm slowest ms | cold median ms "
+        f"| cold slowest ms | floor median ms | cold ≤ {TARGET_MS:.0f} ms |"
     )
-    print("|---:|---|---|---:|---:|---:|---:|---|")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         for kind in args.databases.split(","):
             url = database(kind, size, fresh=args.fresh)
@@ -116,12 +141,14 @@ def main() -> None:
                     status = client.get(view).status_code
                     assert status == 200, (view, status)
                     page = timings(lambda v=view: client.get(v), args.repeat)
+                    first = cold_timings(cold(client, url, view), args.repeat)
                     base = timings(floor(url, view.replace("/api/v1", "")), args.repeat)
-                    median, base_median = statistics.median(page), statistics.median(base)
+                    median, cold_median = statistics.median(page), statistics.median(first)
                     print(
                         f"| {size:,} | {kind} | `{view}` | {median:.0f} | {max(page):.0f} | "
-                        f"{base_median:.0f} | {median / base_median:.2f}× | "
-                        f"{'yes' if median <= TARGET_MS else 'NO'} |",
+                        f"{cold_median:.0f} | {max(first):.0f} | "
+                        f"{statistics.median(base):.0f} | "
+                        f"{'yes' if cold_median <= TARGET_MS else 'NO'} |",
                         flush=True,
                     )
 

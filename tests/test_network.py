@@ -6,12 +6,14 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.derived.refresh import refresh_missing
 from app.domain.circles import find_circles
-from app.domain.flows import Direction, Flow, pair_flows
+from app.domain.flows import Direction, Flow, bits_flows, pair_flows
 from app.filters import DealFilters
-from app.models import Organization
+from app.models import DealPair, DealParty, Organization
 from app.queries.deals import list_deals, resolve_filters
 from app.queries.network import deal_network
 from tests.factories import make_deal, make_organization
@@ -265,3 +267,70 @@ def test_a_map_not_ready_in_time_says_so_and_follows(demo_client: TestClient) ->
     assert 'hx-trigger="load delay:2s"' in first.text and "network-map" not in first.text
     later = demo_client.get("/network?party=amd&sort=value")  # sorting changes no map
     assert "Still drawing" not in later.text and 'data-slug="amd"' in later.text
+
+
+# The stored pairs ----------------------------------------------------------------------------
+
+
+def _stored_pairs(session: Session) -> set[tuple[int, int, int, frozenset[Direction]]]:
+    return {
+        (deal_id, a, b, bits_flows(a, b, bits))
+        for deal_id, a, b, bits in session.execute(
+            select(DealPair.deal_id, DealPair.org_a, DealPair.org_b, DealPair.flows)
+        )
+    }
+
+
+def _recomputed_pairs(session: Session) -> set[tuple[int, int, int, frozenset[Direction]]]:
+    """Each deal's organizations (a, a) and pairs (a < b) with their flows, from deal_party."""
+    roles: dict[int, dict[int, set[str]]] = {}
+    for deal_id, org, role in session.execute(
+        select(DealParty.deal_id, DealParty.organization_id, DealParty.role)
+    ):
+        roles.setdefault(deal_id, {}).setdefault(org, set()).add(role)
+    found = set()
+    for deal_id, parties in roles.items():
+        found |= {(deal_id, org, org, frozenset()) for org in parties}
+        for a, b in combinations(sorted(parties), 2):
+            found.add((deal_id, a, b, pair_flows(a, parties[a], b, parties[b])))
+    return found
+
+
+def test_the_stored_pairs_follow_creates_edits_and_deletes(session: Session) -> None:
+    o = _orgs(session, "Alpha", "Beta", "Gamma", "Delta")
+    one = make_deal(session, parties=[(o["Alpha"], "customer"), (o["Beta"], "provider")])
+    two = make_deal(
+        session,
+        parties=[(o["Gamma"], "investor"), (o["Beta"], "investee"), (o["Alpha"], "partner")],
+    )
+    three = make_deal(session, parties=[(o["Delta"], "supplier"), (o["Gamma"], "customer")])
+    session.commit()
+    stored = _stored_pairs(session)
+    assert stored == _recomputed_pairs(session)
+    alpha, beta = o["Alpha"].id, o["Beta"].id
+    one_ab = next(f for deal, x, y, f in stored if deal == one.id and {x, y} == {alpha, beta})
+    assert one_ab == {Direction(Flow.MONEY, alpha, beta), Direction(Flow.COMPUTE, beta, alpha)}
+    assert len(stored) == 2 + 1 + 3 + 3 + 2 + 1  # organizations and pairs of each deal
+
+    # Edits: a party added, a role changed (money now flows the other way), a party removed.
+    one.parties.append(DealParty(organization=o["Gamma"], role="financier", position=2))
+    two.parties[0].role = "investee"
+    two.parties[1].role = "investor"
+    three.parties.remove(three.parties[0])
+    session.commit()
+    stored = _stored_pairs(session)
+    assert stored == _recomputed_pairs(session)
+    assert not any(deal == three.id and o["Delta"].id in (x, y) for deal, x, y, _ in stored)
+    assert any(deal == one.id and o["Gamma"].id in (x, y) for deal, x, y, _ in stored)
+
+    # Deletes: a whole deal goes with its pairs.
+    session.delete(two)
+    session.commit()
+    assert _stored_pairs(session) == _recomputed_pairs(session)
+    assert not any(deal == two.id for deal, *_ in _stored_pairs(session))
+
+    # Rows lost (as before the migration that adds them) are filled in again.
+    session.execute(delete(DealPair).where(DealPair.deal_id == one.id))
+    session.commit()
+    assert refresh_missing(session) == 1
+    assert _stored_pairs(session) == _recomputed_pairs(session)

@@ -1,7 +1,8 @@
 """What is derived from each deal and stored beside it: its search document (DealSearch, see
-app/derived/search.py) and its CSV export row (DealDerived, see app/exchange/export.py).
+app/derived/search.py), its CSV export row (DealDerived, see app/exchange/export.py) and its
+pairs of organizations (DealPair, see app/derived/pairs.py).
 
-Both are kept in step by one session hook, so no write path can forget them: after every flush,
+All are kept in step by one session hook, so no write path can forget them: after every flush,
 the deals whose text could have changed are re-rendered in the same transaction — a deal
 written or any of its types, parties, hardware lines, sources or status events; every deal of an
 organization whose name or aliases changed; every deal of a hardware model whose name or type
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from app.db import insert_rows
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
+from app.derived.pairs import pair_rows
 from app.derived.publishers import first_report_order, publisher_key, tier_rank
 from app.derived.search import words
 from app.domain.dates import PartialDate, Precision
@@ -28,6 +30,7 @@ from app.models import (
     Deal,
     DealDerived,
     DealHardware,
+    DealPair,
     DealParty,
     DealSearch,
     DealTypeRow,
@@ -45,7 +48,8 @@ DEAL_PARTS = (DealParty, DealHardware, DealTypeRow, Source, StatusEvent)
 
 
 def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
-    """Re-render and store the search documents and export rows of these deals; how many."""
+    """Re-render and store the search documents, export rows and pairs of these deals; how
+    many."""
     count = 0
     ids = sorted(set(deal_ids))
     if ids:
@@ -57,6 +61,8 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
         histories = status_facts(connection, batch)
         connection.execute(delete(DealDerived).where(DealDerived.deal_id.in_(batch)))
         connection.execute(delete(DealSearch).where(DealSearch.deal_id.in_(batch)))
+        connection.execute(delete(DealPair).where(DealPair.deal_id.in_(batch)))
+        insert_rows(connection, DealPair, pair_rows(connection, list(cells)))
         if cells:
             insert_rows(
                 connection,
@@ -89,7 +95,8 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def refresh_missing(session: Session) -> int:
-    """Render the deals that have no stored search document or export row; commits."""
+    """Render the deals that have no stored search document or export row, or parties but no
+    pairs; commits."""
     connection = session.connection()
     # NOT EXISTS, not NOT IN: Postgres checks each deal by an index lookup (4 s at a million
     # deals), where NOT IN over a subquery too big for work_mem re-scans it per deal (more
@@ -97,6 +104,10 @@ def refresh_missing(session: Session) -> int:
     missing = select(Deal.id).where(
         ~select(DealDerived.deal_id).where(DealDerived.deal_id == Deal.id).exists()
         | ~select(DealSearch.deal_id).where(DealSearch.deal_id == Deal.id).exists()
+        | (
+            select(DealParty.deal_id).where(DealParty.deal_id == Deal.id).exists()
+            & ~select(DealPair.deal_id).where(DealPair.deal_id == Deal.id).exists()
+        )
     )
     count = refresh_derived(connection, connection.scalars(missing).all())
     session.commit()

@@ -27,14 +27,19 @@ def find_circles(
     rank = {node: i for i, node in enumerate(sorted(_nodes(graph), key=key))}
     found: list[tuple[N, ...]] = []
 
+    # Found in any order (sorted at the end): each path's way back to its start is a lookup,
+    # and only paths still short enough go on.
     def walk(start: N, path: list[N]) -> None:
-        for nxt in sorted(graph.get(path[-1], ()), key=rank.__getitem__):
-            if nxt == start and len(path) >= 2:
-                found.append(tuple(path))
-            elif rank[nxt] > rank[start] and nxt not in path and len(path) < longest:
-                walk(start, [*path, nxt])
+        targets = graph.get(path[-1], ())
+        if len(path) >= 2 and start in targets:
+            found.append(tuple(path))
+        if len(path) < longest:
+            first = rank[start]
+            for nxt in targets:
+                if rank[nxt] > first and nxt not in path:
+                    walk(start, [*path, nxt])
 
-    for start in sorted(graph, key=rank.__getitem__):
+    for start in graph:
         walk(start, [start])
     found.sort(key=lambda cycle: (len(cycle), [rank[n] for n in cycle]))
     return found[:limit]

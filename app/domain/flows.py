@@ -74,3 +74,27 @@ def pair_flows(
             found.update(Direction(kind, a, b) for kind in role_flows(ra, rb))
             found.update(Direction(kind, b, a) for kind in role_flows(rb, ra))
     return frozenset(found)
+
+
+# A pair's flows in one deal as bits, `a` being the pair's first organization (the lower id):
+# how the derived table `deal_pair` stores them (app/derived/pairs.py).
+FLOW_BITS: dict[tuple[Flow, bool], int] = {
+    (Flow.MONEY, True): 1,  # money from a to b
+    (Flow.MONEY, False): 2,  # money from b to a
+    (Flow.COMPUTE, True): 4,
+    (Flow.COMPUTE, False): 8,
+}
+
+
+def flow_bits(a: int, flows: Iterable[Direction]) -> int:
+    """The bits of these flows between `a` and another organization."""
+    return sum({FLOW_BITS[(d.kind, d.source == a)] for d in flows})
+
+
+def bits_flows(a: int, b: int, bits: int) -> frozenset[Direction]:
+    """The flows between `a` and `b` (a the lower id) that these bits say."""
+    return frozenset(
+        Direction(kind, *((a, b) if forward else (b, a)))
+        for (kind, forward), bit in FLOW_BITS.items()
+        if bits & bit
+    )

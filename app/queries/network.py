@@ -2,22 +2,23 @@
 each pair of them (their edges, with what flows which way), and the circles money makes.
 
 A fixed number of statements whatever the data: the busiest organizations (with how many there
-are in all), the edges grouped by pair and status, the role pairs of each edge, and the deals
-on the steps of the circles found. Everything is aggregated in SQL over the filtered deal ids;
-only the drawn organizations' pairs reach Python.
+are in all), the edges grouped by pair, flows and status, and the deals on the steps of the
+circles found. Each is one GROUP BY (or lookup) over the derived table of each deal's pairs of
+organizations (`deal_pair`, app/derived/pairs.py) joined to the filtered deals; only the drawn
+organizations' pairs reach Python.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
 
 from app.domain.circles import find_circles
-from app.domain.flows import MONEY_ROLES, Direction, Flow, pair_flows
+from app.domain.flows import FLOW_BITS, Direction, Flow, bits_flows
 from app.domain.vocabulary import DENIED_STATUSES, RUMOR_STATUSES, Status
-from app.models import Deal, DealParty, Organization
+from app.models import Deal, DealPair, Organization
 from app.queries.deals import ResolvedFilters, deal_conditions
 
 DEFAULT_NODES = 60
@@ -103,20 +104,39 @@ class Network:
         return self.organizations > len(self.nodes)
 
 
-def _deal_ids(rf: ResolvedFilters) -> Select[int]:
-    return select(Deal.id).where(*deal_conditions(rf))
+def _pairs(session: Session, rf: ResolvedFilters, *, from_deals: bool) -> Any:
+    """The `deal_pair` rows of the deals matching the filters (the deal joined, so that the
+    filters' conditions apply to it directly).
+
+    SQLite picks its join order from guesses (there are no statistics) and guessed wrong both
+    ways at 100k deals: to read the edges among the drawn organizations it went from the deals
+    of a status and tried every pair of them on each (3 s), where the index on the pairs finds
+    them at once (60 ms); to count each organization's deals it went from the pairs, looking
+    up each one's deal. A `+ 0` on one side of the join keeps that side from being looked up
+    by index, which fixes the order: `from_deals` reads the filtered deals first."""
+    deal_id: Any = DealPair.deal_id
+    this_deal: Any = Deal.id
+    if session.get_bind().dialect.name == "sqlite":
+        if from_deals:
+            this_deal = this_deal + 0
+        else:
+            deal_id = deal_id + 0
+    return (
+        select().select_from(DealPair).join(Deal, this_deal == deal_id).where(*deal_conditions(rf))
+    )
 
 
 def busiest_organizations(
     session: Session, rf: ResolvedFilters, limit: int
 ) -> tuple[list[Node], int]:
     """The `limit` organizations in most filtered deals (ties by name, id) and how many
-    organizations have any."""
-    deals = func.count(func.distinct(DealParty.deal_id)).label("deals")
+    organizations have any: one GROUP BY over the pair rows that say an organization is in a
+    deal (`org_a` = `org_b`)."""
     counted = (
-        select(DealParty.organization_id.label("org"), deals)
-        .where(DealParty.deal_id.in_(_deal_ids(rf)))
-        .group_by(DealParty.organization_id)
+        _pairs(session, rf, from_deals=True)
+        .add_columns(DealPair.org_a.label("org"), func.count().label("deals"))
+        .where(DealPair.org_a == DealPair.org_b)
+        .group_by(DealPair.org_a)
         .subquery()
     )
     stmt = (
@@ -137,68 +157,37 @@ def busiest_organizations(
     return nodes, rows[0].total if rows else 0
 
 
-def _joined(rf: ResolvedFilters, org_ids: list[int]) -> tuple[Any, Any, list[Any]]:
-    """Two party rows (a, b) of the same deal, a's organization before b's, both drawn, and
-    the deal (joined, so the filters' conditions apply to it directly) matching the filters."""
-    a, b = aliased(DealParty), aliased(DealParty)
-    return (
-        a,
-        b,
-        [
-            a.organization_id.in_(org_ids),
-            b.organization_id.in_(org_ids),
-            *deal_conditions(rf),
-        ],
-    )
-
-
 def network_edges(session: Session, rf: ResolvedFilters, org_ids: list[int]) -> list[Edge]:
     """One edge per pair of the organizations with a filtered deal between them; a deal with
-    n of them gives each of its pairs once."""
+    n of them gives each of its pairs once (one `deal_pair` row each)."""
     if len(org_ids) < 2:
         return []
-    a, b, where = _joined(rf, org_ids)
-    on = and_(b.deal_id == a.deal_id, b.organization_id > a.organization_id)
-    # Each pair once per deal, whatever roles its parties hold: distinct (pair, deal) rows.
-    pair_deals = (
-        select(
-            a.organization_id.label("a"),
-            b.organization_id.label("b"),
-            Deal.id,
-            Deal.status,
-            Deal.value_usd,
-        )
-        .join(b, on)
-        .join(Deal, Deal.id == a.deal_id)
-        .where(*where)
-        .distinct()
-        .subquery()
-    )
     counted = session.execute(
-        select(
-            pair_deals.c.a,
-            pair_deals.c.b,
-            pair_deals.c.status,
+        _pairs(session, rf, from_deals=False)
+        .add_columns(
+            DealPair.org_a,
+            DealPair.org_b,
+            DealPair.flows,
+            Deal.status,
             func.count(),
-            func.sum(pair_deals.c.value_usd),
-        ).group_by(pair_deals.c.a, pair_deals.c.b, pair_deals.c.status)
+            func.sum(Deal.value_usd),
+        )
+        .where(
+            DealPair.org_a.in_(org_ids),
+            DealPair.org_b.in_(org_ids),
+            DealPair.org_a < DealPair.org_b,
+        )
+        .group_by(DealPair.org_a, DealPair.org_b, DealPair.flows, Deal.status)
     ).all()
-    role_rows = session.execute(
-        select(a.organization_id, b.organization_id, a.role, b.role)
-        .join(b, on)
-        .join(Deal, Deal.id == a.deal_id)
-        .where(*where)
-        .distinct()  # one row per role pair, not per deal
-    ).all()
-    flows: dict[tuple[int, int], set[Direction]] = defaultdict(set)
-    for org_a, org_b, role_a, role_b in role_rows:
-        flows[(org_a, org_b)] |= pair_flows(org_a, [role_a], org_b, [role_b])
+    flows: dict[tuple[int, int], int] = defaultdict(int)
     statuses: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
     values: dict[tuple[int, int], int | None] = {}
-    for org_a, org_b, status, count, value in counted:
-        statuses[(org_a, org_b)][status] = count
+    for org_a, org_b, bits, status, count, value in counted:
+        pair = (org_a, org_b)
+        flows[pair] |= bits
+        statuses[pair][status] = statuses[pair].get(status, 0) + count
         if value is not None:
-            values[(org_a, org_b)] = (values.get((org_a, org_b)) or 0) + int(value)
+            values[pair] = (values.get(pair) or 0) + int(value)
     order = {status.value: i for i, status in enumerate(Status)}
     return [
         Edge(
@@ -207,7 +196,7 @@ def network_edges(session: Session, rf: ResolvedFilters, org_ids: list[int]) -> 
             deals=sum(by_status.values()),
             statuses=dict(sorted(by_status.items(), key=lambda item: order.get(item[0], 99))),
             value_usd=values.get(pair),
-            flows=frozenset(flows.get(pair, ())),
+            flows=bits_flows(pair[0], pair[1], flows[pair]),
         )
         for pair, by_status in sorted(statuses.items())
     ]
@@ -229,23 +218,26 @@ def money_circles(
     )
     if not cycles:
         return []
-    steps = sorted({(c[i], c[(i + 1) % len(c)]) for c in cycles for i in range(len(c))})
-    a, b, where = _joined(rf, sorted({n for c in cycles for n in c}))
+    steps = {(c[i], c[(i + 1) % len(c)]) for c in cycles for i in range(len(c))}
+    money = FLOW_BITS[(Flow.MONEY, True)] | FLOW_BITS[(Flow.MONEY, False)]
+    pairs = sorted({(min(s), max(s)) for s in steps})
     rows = session.execute(
-        select(a.organization_id, b.organization_id, Deal.id, Deal.title, Deal.status)
-        .add_columns(Deal.value_usd)
-        .join(b, and_(b.deal_id == a.deal_id, b.organization_id != a.organization_id))
-        .join(Deal, Deal.id == a.deal_id)
+        _pairs(session, rf, from_deals=False)
+        .add_columns(DealPair.org_a, DealPair.org_b, DealPair.flows)
+        .add_columns(Deal.id, Deal.title, Deal.status, Deal.value_usd)
         .where(
-            *where,
-            tuple_(a.organization_id, b.organization_id).in_(steps),
-            or_(*(and_(a.role == ra, b.role == rb) for ra, rb in sorted(MONEY_ROLES))),
+            # Each side's IN as well: SQLite reads an index for those, not for the pairs' IN.
+            DealPair.org_a.in_({a for a, _ in pairs}),
+            DealPair.org_b.in_({b for _, b in pairs}),
+            tuple_(DealPair.org_a, DealPair.org_b).in_(pairs),
+            DealPair.flows.op("&")(money) != 0,
         )
-        .distinct()
     ).all()
     carried: dict[tuple[int, int], list[StepDeal]] = defaultdict(list)
-    for source, target, deal_id, title, status, value in rows:
-        carried[(source, target)].append(StepDeal(deal_id, title, status, value))
+    for org_a, org_b, bits, deal_id, title, status, value in rows:
+        for d in bits_flows(org_a, org_b, bits):
+            if d.kind == Flow.MONEY and (d.source, d.target) in steps:
+                carried[(d.source, d.target)].append(StepDeal(deal_id, title, status, value))
 
     def step(source: int, target: int) -> Step:
         deals = sorted(carried[(source, target)], key=lambda d: (-(d.value_usd or 0), d.id))

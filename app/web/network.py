@@ -120,15 +120,20 @@ class EdgeText:
 def edge_texts(network: Network, links: NetworkLinks) -> dict[tuple[int, int], EdgeText]:
     names = {node.id: node.name for node in network.nodes}
     by_id = network.by_id
+    # A badge per status, made once: a map of 60 can have 1,800 pairs and 10,000 badges.
+    badges: dict[str, Markup] = {}
+
+    def badge(status: str) -> Markup:
+        if status not in badges:
+            badges[status] = status_badge(status)
+        return badges[status]
+
     return {
         (e.a, e.b): EdgeText(
             edge_title(e, names),
             "; ".join(flow_phrases(e, names)) or "partners",
             links.between(by_id[e.a], by_id[e.b]),
-            Markup(", ").join(
-                status_badge(status) + Markup(" {}").format(count)
-                for status, count in e.statuses.items()
-            ),
+            Markup(", ".join(f"{badge(status)} {count:d}" for status, count in e.statuses.items())),
             money(e.value_usd),
         )
         for e in network.edges
