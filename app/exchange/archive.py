@@ -69,6 +69,8 @@ TABLES = (
     "source",
     "status_event",
     "deal_relation",
+    "saved_view",
+    "follow",
     "audit_event",
 )
 OPTIONAL = ("audit_event",)
@@ -76,6 +78,10 @@ OPTIONAL = ("audit_event",)
 LEFT_OUT = {
     "deal_derived": "rendered from the deal on load",
     "deal_search": "rendered from the deal on load",
+    "deal_pair": "rendered from the deal on load",
+    "notification": "each follower's inbox, made from the audit log as changes happen; changes "
+    "after the move notify again",
+    "staged_import": "uploads waiting two hours at most for their confirmation",
     "change_counter": "a cache key, bumped on load",
     "api_token": "credentials of programs: issue new tokens after a move",
     "login_attempt": "short-lived sign-in throttling",
