@@ -94,6 +94,8 @@ def test_concurrent_api_status_events_and_sources(server: Server) -> None:
             "status": "confirmed" if i % 2 else "announced",
             "effective_on": f"2026-{i % 12 + 1:02d}",
             "source": {"publisher": f"Wire {i}", "tier": "original"},
+            # Half of them step back from confirmed to announced, which needs a reason.
+            "note": f"Wire {i} says so",
         }
         url = f"{server.base}/api/v1/deals/{deal_id}/status-events"
         return lambda c: c.post(url, json=body, headers=headers)
