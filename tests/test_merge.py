@@ -156,6 +156,8 @@ def test_a_merged_duplicate_is_in_no_figure_and_undo_brings_it_back(
 def test_merging_is_refused_plainly(analyst: TestClient, demo: Session) -> None:
     keep, duplicate = _pair(demo)
     assert analyst.post(f"/deals/{duplicate.id}/merge", data={"into": "thirty"}).status_code == 400
+    huge = analyst.post(f"/deals/{duplicate.id}/merge", data={"into": "9" * 40})
+    assert huge.status_code == 400 and "is not a deal number" in huge.text
     itself = analyst.post(f"/deals/{duplicate.id}/merge", data={"into": str(duplicate.id)})
     assert itself.status_code == 400 and "into itself" in itself.text
     assert analyst.post(f"/deals/{duplicate.id}/merge", data={"into": "999999"}).status_code == 400

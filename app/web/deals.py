@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app.domain.vocabulary import UserRole
+from app.inputs.types import as_id
 from app.queries.audit import deal_history
 from app.queries.deals import (
     ResolvedFilters,
@@ -22,7 +23,7 @@ from app.services.deals import DealError, delete_deal, restore_deal
 from app.services.merging import merge_deals, undo_merge
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
-from app.web.forms import redirect_after_post
+from app.web.forms import FormDataDep, redirect_after_post
 from app.web.render import figures_within, render
 from app.web.security import Admin, Analyst, CurrentUser
 from app.web.tables import (
@@ -153,19 +154,21 @@ def deal_restore(request: Request, session: SessionDep, user: Admin, deal_id: in
 
 
 @router.post("/deals/{deal_id:int}/merge", name="deal_merge")
-async def deal_merge(
-    request: Request, session: SessionDep, user: Analyst, deal_id: int
+def deal_merge(
+    request: Request, session: SessionDep, user: Analyst, deal_id: int, form: FormDataDep
 ) -> Response:
     """Merge this deal, a duplicate, into the deal numbered `into` (analysts)."""
     duplicate = get_deal(session, deal_id)
     if duplicate is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
-    into = str((await request.form()).get("into", "")).strip().lstrip("#")
-    if not into.isdigit():
+    into = str(form.get("into", "")).strip().lstrip("#")
+    keep_id = as_id(into)
+    if keep_id is None:
         raise HTTPException(
-            400, f"“{into}” is not a deal number: give the number of the deal to keep, e.g. 30."
+            400,
+            f"“{into[:50]}” is not a deal number: give the number of the deal to keep, e.g. 30.",
         )
-    keep = get_deal(session, int(into))
+    keep = get_deal(session, keep_id)
     if keep is None:
         raise HTTPException(400, f"There is no live deal {into} to merge into.")
     try:
