@@ -1,8 +1,7 @@
 """The facets' promise, as a property over random filter combinations on the demo data: in every
-dimension not yet filtered, each count beside a value equals the number of deals its link gives.
-
-(In a dimension already filtered a value's count is what it adds, shown as "+n": the link gives
-the union with the values already chosen, which is not what is compared here.)
+dimension not yet filtered, each count beside a value equals the number of deals its link gives;
+in a dimension already filtered, a value not chosen shows "+n", and its link gives the result's
+deals and n more (values of one filter combine with OR).
 """
 
 import re
@@ -38,10 +37,11 @@ def link_total(session: Session, href: str) -> int:
     return count_deals(session, resolve_filters(session, filters))
 
 
-def facet_links(html: str) -> dict[str, list[tuple[int, str, bool]]]:
-    """(count, link, selected) of every value of every facet on the page, by filter name."""
+def facet_links(html: str) -> dict[str, list[tuple[int, str, bool, bool]]]:
+    """(count, link, selected, shown as "+n") of every value of every facet on the page, by
+    filter name."""
     page = BeautifulSoup(html, "html.parser")
-    found: dict[str, list[tuple[int, str, bool]]] = {}
+    found: dict[str, list[tuple[int, str, bool, bool]]] = {}
     for section in page.select("section.facet:not(.counting)"):
         name = FACET_NAMES.get(section.select_one("h2").get_text(strip=True), "")
         if not name:  # the other boxes of the column (the filter form's groups)
@@ -51,6 +51,7 @@ def facet_links(html: str) -> dict[str, list[tuple[int, str, bool]]]:
                 int(a.select_one(".count").get_text(strip=True).lstrip("+").replace(",", "")),
                 str(a["href"]),
                 a.has_attr("aria-current"),
+                a.select_one(".count").get_text(strip=True).startswith("+"),
             )
             for a in section.select("li a")
         ]
@@ -98,14 +99,18 @@ def test_each_unfiltered_facet_count_is_its_links_row_count(
     facets = facet_links(response.text)
     assert facets or shown_total(response.text) == 0, f"no facets shown for {query}"
     filtered = {name for name, _ in pairs}
+    total = shown_total(response.text)
     checked = []
     for name, links in facets.items():
-        if name in filtered:
-            continue
-        for count, href, selected in links:
-            assert not selected, (query, name, href)
-            assert count == link_total(demo, href), (query, name, href)
-            checked.append((count, href))
+        for count, href, selected, added in links:
+            if name not in filtered:
+                assert not selected and not added, (query, name, href)
+                assert count == link_total(demo, href), (query, name, href)
+                checked.append((count, href))
+            elif not selected:
+                assert added, (query, name, href)
+                assert link_total(demo, href) == total + count, (query, name, href)
+                checked.append((total + count, href))
     if checked:  # one of them followed over HTTP, as a reader would click it
         count, href = data.draw(st.sampled_from(checked), label="clicked")
         assert shown_total(demo_client.get(href).text) == count, (query, href)
@@ -119,5 +124,18 @@ def test_the_unfiltered_page_shows_every_facet_with_its_counts(
     assert set(facets) == set(FACET_NAMES.values())
     for name, links in facets.items():
         assert links, name
-        count, href, _ = links[0]
+        count, href, _, added = links[0]
+        assert not added, name
         assert count == link_total(demo, href) > 0, name
+
+
+def test_a_filtered_facet_says_what_each_value_adds(demo_client: TestClient) -> None:
+    """The report that prompted it: with one party chosen, another party's count is the deals
+    it adds, not all of its deals."""
+    page = BeautifulSoup(demo_client.get("/deals?party=anthropic").text, "html.parser")
+    total = shown_total(str(page))
+    openai = next(a for a in page.select(".facet a") if "party=openai" in a["href"])
+    count = openai.select_one(".count")
+    assert count.get_text(strip=True).startswith("+") and "adds" in count["title"]
+    added = int(count.get_text(strip=True).lstrip("+"))
+    assert shown_total(demo_client.get(openai["href"]).text) == total + added
