@@ -313,3 +313,26 @@ def test_rows_are_numbered_again_after_a_removal(page: Page, site: str) -> None:
     page.goto(f"{site}/hardware/h100")
     expect(page.locator(".crumbs")).to_have_text("Hardware / H100")
     assert console.errors == []
+
+
+def test_sources_are_searched_shown_all_and_sorted_by_hit_rate(page: Page, site: str) -> None:
+    """The track records without JavaScript's help: a GET form for the search and the box
+    that shows publishers with no first reports; sort links keep both. Checked with axe."""
+    page.goto(f"{site}/sources")
+    assert_accessible(page)
+    shown = page.locator("tbody tr").count()
+    expect(page.locator(".table-count")).to_contain_text("with no first reports hidden")
+    page.get_by_label("Show publishers with no first reports").check()
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"all=1"))
+    assert page.locator("tbody tr").count() > shown
+    page.get_by_label("Publisher", exact=True).fill("reuters")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"q=reuters"))
+    publishers = page.locator("tbody th").all_inner_texts()
+    assert publishers and all("reuters" in p.lower() for p in publishers)
+    page.get_by_role("link", name="Hit rate").click()
+    expect(page).to_have_url(re.compile(r"q=reuters.*sort=-hit_rate"))
+    expect(page.locator("th[aria-sort=descending]")).to_contain_text("Hit rate")
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "sources-searched.png"), full_page=True)

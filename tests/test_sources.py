@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.domain.dates import PartialDate
-from app.models import Deal, DealDerived, Source
+from app.models import Deal, DealDerived, Source, StatusEvent
 from app.queries.sources import track_records
 from tests.conftest import StatementCounter
 from tests.factories import make_deal
@@ -131,12 +131,12 @@ def test_the_sources_page_sorts(client: TestClient, deals: dict[str, Deal]) -> N
         assert response.status_code == 200
         return [th.get_text(strip=True) for th in soup(response.text).select("tbody th")]
 
-    assert order() == ["Reuters", "The Information", "Bloomberg", "Aggregator", "Echo"]
+    assert order("?all=1") == ["Reuters", "The Information", "Bloomberg", "Aggregator", "Echo"]
     alphabetical = ["Aggregator", "Bloomberg", "Echo", "Reuters", "The Information"]
-    assert order("?sort=publisher") == alphabetical
-    assert order("?sort=-publisher") == alphabetical[::-1]
+    assert order("?sort=publisher&all=1") == alphabetical
+    assert order("?sort=-publisher&all=1") == alphabetical[::-1]
     assert order("?sort=-did_not")[0] == "Reuters"
-    assert order("?sort=sources") == [
+    assert order("?sort=sources&all=1") == [
         "Aggregator",
         "Echo",
         "Bloomberg",
@@ -223,3 +223,130 @@ def test_demo_track_record_credits_each_deal_once(demo_client: TestClient, demo:
         before.open - 1,
         before.deals - 1,
     )
+
+
+def add_event(session: Session, deal: Deal, status: str, when: str) -> None:
+    deal.status_events.append(StatusEvent(status=status, effective=PartialDate.parse(when)))
+    deal.refresh_status()
+    session.flush()
+
+
+def test_lead_time_from_first_report_to_the_official_word(session: Session) -> None:
+    """Counted per publisher over the deals it reported before any official word that then
+    got one: the days from the deal's first report to its first announced, confirmed or
+    completed event; a deal first known from an announcement, or never announced, adds none."""
+
+    def rumor(publisher: str, when: str, status: str = "rumored") -> Deal:
+        deal = make_deal(session, status=status, first_reported=PartialDate.parse(when))
+        deal.sources[0].publisher = publisher
+        session.flush()
+        return deal
+
+    a = rumor("Scoop Desk", "2026-01-01")
+    add_event(session, a, "announced", "2026-01-03")  # 2 days
+    add_event(session, a, "confirmed", "2026-02-01")  # later: the first word counts
+    b = rumor("Scoop Desk", "2026-01-10", "in_talks")
+    add_event(session, b, "completed", "2026-03-11")  # 60 days
+    c = rumor("Scoop Desk", "2026-02-01")
+    add_event(session, c, "confirmed", "2026-02-11")  # 10 days
+    d = rumor("Scoop Desk", "2026-02-01")
+    add_event(session, d, "denied", "2026-02-05")  # no official word: no lead
+    rumor("Scoop Desk", "2026-03-01")  # still open
+    rumor("Press Office", "2026-01-01", "announced")  # first known from an announcement
+    gone = rumor("Scoop Desk", "2025-01-01")
+    add_event(session, gone, "confirmed", "2026-01-01")
+    gone.deleted_at = datetime.now(UTC)
+    session.flush()
+
+    records = track_records(session)
+    scoop, office = records["scoop desk"], records["press office"]
+    assert scoop.leads == [2, 10, 60] and scoop.lead_days == 10
+    assert (scoop.first_reports, scoop.came_true, scoop.did_not, scoop.open) == (5, 3, 1, 1)
+    assert scoop.hit_rate == 3 / 5
+    assert office.leads == [] and office.lead_days == -1 and office.hit_rate == 1
+    add_event(session, c, "announced", "2026-02-05")  # an earlier word: 4 days, not 10
+    named = track_records(session, {"Scoop Desk"})["scoop desk"]
+    assert named.leads == [2, 4, 60] == track_records(session)["scoop desk"].leads
+    assert named.lead_days == 4
+
+
+def test_the_sources_page_searches_hides_and_sorts_by_hit_rate_and_lead(
+    client: TestClient, deals: dict[str, Deal]
+) -> None:
+    def rows(query: str = "") -> list[list[str]]:
+        response = client.get(f"/sources{query}")
+        assert response.status_code == 200
+        return [
+            [cell.get_text(" ", strip=True) for cell in tr.select("th, td")]
+            for tr in soup(response.text).select("tbody tr")
+        ]
+
+    # Publishers with no first reports are hidden unless asked for, and the page says so.
+    page = soup(client.get("/sources").text)
+    assert [r[0] for r in rows()] == ["Reuters", "The Information", "Bloomberg"]
+    count = page.select_one(".table-count").get_text(" ", strip=True)
+    assert "2 publishers with no first reports hidden" in count
+    assert page.select_one(".table-count a")["href"] == "/sources?all=1"
+    box = page.select_one("input#source-all[type=checkbox]")
+    assert box is not None and not box.has_attr("checked")
+    assert page.select_one("label[for=source-all]") and page.select_one("label[for=source-search]")
+    assert soup(client.get("/sources?all=1").text).select_one("#source-all").has_attr("checked")
+
+    # Search by publisher, any case, a part of the name; sorting keeps the search.
+    assert [r[0] for r in rows("?q=REUT")] == ["Reuters"]
+    assert [r[0] for r in rows("?q=e")] == ["Reuters", "The Information", "Bloomberg"]
+    assert [r[0] for r in rows("?q=ech")] == []
+    assert [r[0] for r in rows("?q=ech&all=1")] == ["Echo"]
+    searched = soup(client.get("/sources?q=e&sort=publisher").text)
+    assert searched.select_one("#source-search")["value"] == "e"
+    links = {a.get_text(strip=True).split()[0]: a["href"] for a in searched.select("thead a")}
+    assert links["Hit"] == "/sources?q=e&sort=-hit_rate"
+
+    # Hit rate: came true / first reports. Reuters 1 of 2, The Information 1 of 2, Bloomberg 0.
+    by_rate = rows("?sort=-hit_rate")
+    assert [(r[0], r[3]) for r in by_rate] == [
+        ("Reuters", "50%"),
+        ("The Information", "50%"),
+        ("Bloomberg", "0%"),
+    ]
+    assert [r[0] for r in rows("?sort=hit_rate")] == ["Bloomberg", "Reuters", "The Information"]
+    # No deal here was reported before an official word it then got: no lead times.
+    assert {r[6] for r in by_rate} == {"–"}
+
+
+def test_the_sources_page_shows_lead_times(client: TestClient, session: Session) -> None:
+    slow = make_deal(session, status="rumored", first_reported=PartialDate.parse("2026-01-01"))
+    add_event(session, slow, "confirmed", "2026-01-21")
+    fast = make_deal(session, status="rumored", first_reported=PartialDate.parse("2026-01-01"))
+    fast.sources[0].publisher = "Quick Wire"
+    session.flush()
+    add_event(session, fast, "announced", "2026-01-04")
+    table = soup(client.get("/sources?sort=-lead_days").text)
+    rows = [
+        [c.get_text(" ", strip=True) for c in tr.select("th, td")]
+        for tr in table.select("tbody tr")
+    ]
+    assert [(r[0], r[6]) for r in rows] == [("The Information", "20 d"), ("Quick Wire", "3 d")]
+    active = table.select_one("th[aria-sort]")
+    assert active["aria-sort"] == "descending" and "Lead time" in active.get_text()
+
+
+@pytest.mark.parametrize("query", ["", "?q=reuters", "?all=1&sort=-hit_rate", "?sort=lead_days"])
+def test_demo_sources_page_counts_every_first_report_however_filtered(
+    demo_client: TestClient, demo: Session, query: str
+) -> None:
+    """Hiding and sorting never change a record: each row equals the publisher's own."""
+    records = {r.publisher: r for r in track_records(demo).values()}
+    table = soup(demo_client.get(f"/sources{query}").text)
+    shown = [
+        [c.get_text(" ", strip=True) for c in tr.select("th, td")]
+        for tr in table.select("tbody tr")
+    ]
+    assert shown, query
+    for row in shown:
+        record = records[row[0]]
+        assert int(row[1].split()[0]) == record.first_reports
+        assert "all=1" in query or record.first_reports > 0
+        assert "q=" not in query or "reuters" in row[0].lower()
+    if not query:
+        assert len(shown) == sum(1 for r in records.values() if r.first_reports)

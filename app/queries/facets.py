@@ -1,13 +1,16 @@
 """Facet counts beside the table, and the active filters as removable chips.
 
-Each facet counts the deals that match every *other* active filter, so a count is the size of
-the result you get by clicking it (when nothing else in that facet is selected). Which filters
-have a facet, and how it is counted, is declared in app/filters/registry.py.
+Each facet counts the deals that match every *other* active filter, so in a facet with nothing
+selected a count is the size of the result you get by clicking it. In a facet where values are
+selected, clicking another value adds its deals to the result (values of one filter combine with
+OR), so its count is what it adds, shown as "+n": the deals with it that the result lacks. Which
+filters have a facet, and how it is counted, is declared in app/filters/registry.py.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import not_
 from sqlalchemy.orm import Session
 
 from app.filters import DealFilters
@@ -27,6 +30,7 @@ class FacetValue:
     count: int
     selected: bool
     toggle_url: str
+    added: bool = False  # the count is of the deals clicking it adds to the result ("+n")
 
 
 @dataclass(frozen=True)
@@ -43,13 +47,24 @@ class Chip:
     remove_url: str
 
 
+def added_key(name: str) -> str:
+    """Where FacetCounts keeps what each value of a facet with a selection adds."""
+    return f"{name}+"
+
+
 def facet_counts(session: Session, rf: ResolvedFilters) -> FacetCounts:
-    """One grouped statement per facet, each under every *other* active filter."""
-    return {
-        flt.name: flt.facet_rows(session, deal_conditions(rf, exclude=flt.name))
-        for flt in rf.filters.registry
-        if flt.facet is not None
-    }
+    """One grouped statement per facet, each under every *other* active filter; and for a
+    facet with values selected, one more counting the deals each value would add."""
+    counts: FacetCounts = {}
+    for flt in rf.filters.registry:
+        if flt.facet is None:
+            continue
+        others = deal_conditions(rf, exclude=flt.name)
+        counts[flt.name] = flt.facet_rows(session, others)
+        own = rf.condition(flt.name)
+        if own is not None:
+            counts[added_key(flt.name)] = flt.facet_rows(session, [*others, not_(own)])
+    return counts
 
 
 def deal_facets(
@@ -68,17 +83,31 @@ def deal_facets(
         first = flt.facet_shown(rows, selected)
         shown = {row[0] for row in first}
         rest = sorted((row for row in rows if row[0] not in shown), key=lambda r: r[1].lower())
+        adds = {row[0]: row[2] for row in c.get(added_key(flt.name), [])}
+
         values = [
-            [
-                FacetValue(
-                    value, text, count, value in selected, url_for(f.toggled(flt.name, value))
-                )
-                for value, text, count in group
-            ]
+            [_value(flt.name, row, f, selected, adds, url_for) for row in group]
             for group in (first, rest)
         ]
         facets.append(Facet(flt.name, flt.facet.title or flt.label, values[0], values[1]))
     return facets
+
+
+def _value(
+    name: str,
+    row: FacetRow,
+    f: DealFilters,
+    selected: tuple[str, ...],
+    adds: dict[str, int],
+    url_for: UrlFor,
+) -> FacetValue:
+    """A value of a facet: its count, or in a facet with values selected (and it not one of
+    them) the deals clicking it adds."""
+    value, text, count = row
+    url = url_for(f.toggled(name, value))
+    if not selected or value in selected:
+        return FacetValue(value, text, count, value in selected, url)
+    return FacetValue(value, text, adds.get(value, 0), False, url, added=True)
 
 
 def filter_chips(rf: ResolvedFilters, url_for: UrlFor) -> list[Chip]:

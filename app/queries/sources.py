@@ -6,22 +6,36 @@ someone else's story and are credited only when a deal has nothing else (counted
 `by_relay`). Within a tier, the earliest by published date wins (the start of the period; at
 the same start the coarser date, then the source recorded first); undated sources come after
 dated ones. Outcomes are each deal's status today: came true (announced, confirmed or
-completed), did not (denied or cancelled), open (rumored or in talks). Publishers are grouped
-case-insensitively.
+completed), did not (denied or cancelled), open (rumored or in talks). The lead time is, for
+each deal credited to the publisher and first reported before any official word (its first
+status rumored or in talks) that then got one, the days from the deal's first report to its
+first announced, confirmed or completed status event: how far ahead of the parties the
+publisher was. Publishers are grouped case-insensitively.
 """
 
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import String, case, func, literal, null, or_, select, union_all
+from sqlalchemy import String, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.derived.publishers import publisher_key
-from app.domain.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES
-from app.models import Deal, DealDerived, Source
+from app.domain.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES, RUMOR_STATUSES
+from app.models import Deal, DealDerived, Source, StatusEvent
 
-SORT_KEYS = ("publisher", "first_reports", "came_true", "did_not", "open", "sources", "deals")
+SORT_KEYS = (
+    "publisher",
+    "first_reports",
+    "came_true",
+    "hit_rate",
+    "did_not",
+    "open",
+    "lead_days",
+    "sources",
+    "deals",
+)
 CAME_TRUE = ("announced", *CONFIRMED_STATUSES)
 DEFAULT_SORT = "-first_reports"
 
@@ -38,6 +52,24 @@ class TrackRecord:
     sources: int = 0
     deals: int = 0
     spellings: Counter[str] = field(default_factory=Counter, repr=False)
+    # Days from first report to the official word, one per deal it reported before that word.
+    leads: list[int] = field(default_factory=list)
+
+    @property
+    def hit_rate(self) -> float:
+        """The share of its first reports that came true (0 when it has none)."""
+        return self.came_true / self.first_reports if self.first_reports else 0.0
+
+    @property
+    def lead_days(self) -> float:
+        """The median lead time in days; -1 when no deal of it had one (sorts below 0 days)."""
+        ordered = sorted(self.leads)
+        if not ordered:
+            return -1
+        middle = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def track_records(
@@ -74,10 +106,32 @@ def track_records(
         .where(live, DealDerived.first_publisher.is_not(None))
         .group_by(DealDerived.first_publisher, Deal.status, by_relay)
     )
+    # One row per deal reported before the official word that then got it: (publisher, day of
+    # the first report, day of the official word), dates as ISO text to share the union.
+    official = StatusEvent.status.in_(CAME_TRUE)
+    leads = (
+        select(
+            literal("l"),
+            DealDerived.first_publisher,
+            cast(Deal.first_reported_on, String),
+            cast(func.min(StatusEvent.effective_on), String),
+            literal(0),
+            Deal.id,
+        )
+        .join(Deal, Deal.id == DealDerived.deal_id)
+        .join(StatusEvent, (StatusEvent.deal_id == Deal.id) & official)
+        .where(
+            live,
+            DealDerived.first_publisher.is_not(None),
+            DealDerived.first_status.in_(RUMOR_STATUSES),
+        )
+        .group_by(Deal.id, DealDerived.first_publisher, Deal.first_reported_on)
+    )
     if publishers is not None:
         wanted = {publisher_key(p) for p in publishers}
         cited = cited.where(or_(Source.publisher.in_(list(publishers)), lowered.in_(wanted)))
         firsts = firsts.where(DealDerived.first_publisher.in_(wanted))
+        leads = leads.where(DealDerived.first_publisher.in_(wanted))
     spellings = cited.add_columns(
         literal("s"), Source.publisher, lowered, null().cast(String), literal(0), func.count()
     ).group_by(Source.publisher)
@@ -89,7 +143,7 @@ def track_records(
         literal(0),
         func.count(func.distinct(Source.deal_id)),
     ).group_by(lowered)
-    rows = session.execute(union_all(spellings, deals, firsts)).all()
+    rows = session.execute(union_all(spellings, deals, firsts, leads)).all()
     records: dict[str, TrackRecord] = {}
     # The database's lowercase of each spelling → our key (SQLite lowercases ASCII only, so
     # two spellings differing in the case of a non-ASCII letter are counted apart there).
@@ -113,7 +167,15 @@ def track_records(
             record.did_not += count
         else:
             record.open += count
+    for _, first_publisher, reported_on, word_on, _, _ in (r for r in rows if r[0] == "l"):
+        days = (
+            date.fromisoformat(str(word_on)[:10]) - date.fromisoformat(str(reported_on)[:10])
+        ).days
+        records.setdefault(str(first_publisher), TrackRecord(str(first_publisher))).leads.append(
+            max(0, days)
+        )
     for record in records.values():
+        record.leads.sort()
         if record.spellings:  # always, in one snapshot; a guard all the same
             record.publisher = min(record.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         else:

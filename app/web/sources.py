@@ -18,19 +18,51 @@ from app.web.render import figures_within, render
 
 router = APIRouter()
 
-DESCENDING_FIRST = ("first_reports", "came_true", "did_not", "open", "sources", "deals")
+DESCENDING_FIRST = (
+    "first_reports",
+    "came_true",
+    "hit_rate",
+    "did_not",
+    "open",
+    "lead_days",
+    "sources",
+    "deals",
+)
 
 
-def sort_links(path: str, current: str) -> dict[str, str]:
-    """Each column's sort URL: asking for the current column again flips the direction."""
+def page_url(path: str, sort: str, search: str, show_all: bool) -> str:
+    """The page's URL with these choices, leaving out the defaults."""
+    params = {
+        "q": search,
+        "all": "1" if show_all else "",
+        "sort": "" if sort == DEFAULT_SORT else sort,
+    }
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"{path}?{query}" if query else path
+
+
+def sort_links(path: str, current: str, search: str = "", show_all: bool = False) -> dict[str, str]:
+    """Each column's sort URL, keeping the search and the choice to show every publisher:
+    asking for the current column again flips the direction."""
     links: dict[str, str] = {}
     for key in SORT_KEYS:
         if current.removeprefix("-") == key:
             sort = key if current.startswith("-") else f"-{key}"
         else:
             sort = f"-{key}" if key in DESCENDING_FIRST else key
-        links[key] = path if sort == DEFAULT_SORT else f"{path}?{urlencode({'sort': sort})}"
+        links[key] = page_url(path, sort, search, show_all)
     return links
+
+
+def shown_records(
+    records: list[TrackRecord], search: str, show_all: bool
+) -> tuple[list[TrackRecord], int]:
+    """The publishers whose name holds the search (any case), without the ones with no first
+    report unless `show_all`; and how many of the searched were left out for that."""
+    needle = search.strip().casefold()
+    found = [r for r in records if needle in r.publisher.casefold() or needle in r.key]
+    shown = found if show_all else [r for r in found if r.first_reports]
+    return shown, len(found) - len(shown)
 
 
 @router.get("/sources", name="sources_index")
@@ -38,6 +70,8 @@ def sources_index(request: Request, session: SessionDep) -> Response:
     """400 for an unknown `sort`. Records not ready within the figure time limit (a cold cache
     over many deals) are computed after the response; the page says so and htmx asks again."""
     sort = request.query_params.get("sort", "").strip() or DEFAULT_SORT
+    search = request.query_params.get("q", "").strip()
+    show_all = request.query_params.get("all", "").strip() not in ("", "0")
     try:
         sort_column(sort)
     except ValueError as exc:
@@ -47,14 +81,21 @@ def sources_index(request: Request, session: SessionDep) -> Response:
         return track_records(session)
 
     records, later = figures_within(request, session, "track_records", compute)
-    rows = None if records is None else sorted_records(records, sort)
+    rows, hidden = (None, 0)
+    if records is not None:
+        rows, hidden = shown_records(sorted_records(records, sort), search, show_all)
+    path = request.url.path
     response = render(
         request,
         "sources/index.html",
         {
             "records": rows,
             "sort": sort,
-            "sort_links": sort_links(request.url.path, sort),
+            "search": search,
+            "show_all": show_all,
+            "hidden": hidden,
+            "hidden_url": page_url(path, sort, search, True),
+            "sort_links": sort_links(path, sort, search, show_all),
             "total_sources": sum(r.sources for r in rows or ()),
             "total_first_reports": sum(r.first_reports for r in rows or ()),
         },
