@@ -156,6 +156,17 @@ def test_announcements_cite_the_parties_own_release_and_keep_the_day(demo: Sessi
         assert official[0].source is primary, title_part
 
 
+def test_an_archive_is_a_copy_of_a_source_not_a_publisher(demo: Session) -> None:
+    publishers = {p.lower() for p in demo.scalars(select(Source.publisher))}
+    assert not publishers & {"archive.today", "archive.ph", "wayback machine"}
+    deal = _deal(demo, "OpenAI–Oracle ~$300B")
+    wsj = next(s for s in deal.sources if s.publisher == "The Wall Street Journal")
+    assert wsj.archived_url == "https://archive.ph/fUGqA"
+    assert not [s for s in deal.sources if s.relays is wsj]
+    for source in demo.scalars(select(Source).where(Source.url.is_not(None))):
+        assert "web.archive.org" not in (source.url or ""), source.publisher
+
+
 def test_up_to_and_estimated_figures_keep_their_qualifier(demo: Session) -> None:
     checked = 0
     for deal in demo.scalars(select(Deal)):
