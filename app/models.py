@@ -542,6 +542,10 @@ class Source(Base):
         CheckConstraint(
             "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
         ),
+        CheckConstraint(
+            "archived_url IS NULL OR archived_url LIKE 'http://%' OR archived_url LIKE 'https://%'",
+            name="archived_url_http",
+        ),
         CheckConstraint("relays_id IS NULL OR relays_id <> id", name="relays_other"),
         # A publisher's track record finds its sources by app.queries.sources.publisher_key
         # (publishers are stored stripped: every write path trims them).
@@ -551,6 +555,9 @@ class Source(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deal.id", ondelete="CASCADE"), index=True)
     url: Mapped[str | None] = mapped_column(String(2000))
+    # A saved copy of the page (web.archive.org, archive.today...): an archive is where a
+    # source can still be read, not a publisher that relays it.
+    archived_url: Mapped[str | None] = mapped_column(String(2000))
     publisher: Mapped[str] = mapped_column(String(200), index=True)
     title: Mapped[str | None] = mapped_column(String(500))
     published_on: Mapped[date | None] = mapped_column(Date)

@@ -316,15 +316,18 @@ def test_sources_are_added_and_relays_point_at_their_story(
     url = f"/api/v1/deals/{deal.id}/sources"
     original = demo_client.get(url).json()[0]
     sent = {"publisher": "Aggregator", "tier": "relay", "url": "https://example.org/a",
+            "archived_url": "https://archive.ph/a1",
             "published_on": "2026-05", "relays_id": original["id"]}  # fmt: skip
     response = demo_client.post(url, json=sent, headers=auth)
     assert response.status_code == 201, response.text
     source = response.json()
     assert (source["relays_id"], source["published_on"]) == (original["id"], "2026-05")
+    assert source["archived_url"] == "https://archive.ph/a1"
     assert source in demo_client.get(url).json()
     assert audit_actions(demo, "source", source["id"]) == [("create", analyst_id(demo))]
     for bad, field in (
         ({"publisher": "X", "tier": "relay", "url": "ftp://x"}, "url"),
+        ({"publisher": "X", "tier": "original", "archived_url": "javascript:x"}, "archived_url"),
         ({"publisher": "", "tier": "original"}, "publisher"),
         ({"publisher": "X", "tier": "relay", "relays_id": 2_000_000_000}, "relays_id"),
     ):

@@ -69,6 +69,19 @@ def test_sources_cell_one_line_per_source() -> None:
     assert format_sources(sources) == cell
 
 
+def test_a_source_line_carries_its_archived_copy() -> None:
+    cell = (
+        "The Wall Street Journal (original, 2025-09-10) <https://example.org/wsj>"
+        " archived <https://archive.ph/abc>\n"
+        "Odaily (relay) archived <https://web.archive.org/x> relays <https://example.org/wsj>"
+    )
+    wsj, odaily = parse_sources(cell)
+    assert (wsj.url, wsj.archived_url) == ("https://example.org/wsj", "https://archive.ph/abc")
+    assert (odaily.url, odaily.archived_url) == (None, "https://web.archive.org/x")
+    assert odaily.relays == "https://example.org/wsj"
+    assert format_sources([wsj, odaily]) == cell
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

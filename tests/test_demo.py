@@ -1,5 +1,6 @@
 """The shipped demo data: complete, normalised, with real histories, loaded exactly once."""
 
+import re
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -103,3 +104,74 @@ def test_month_precision_dates_stay_month_precision(demo: Session) -> None:
     assert any(len(t) == 7 for t in texts)  # e.g. "2024-11"
     csv_dates = {row["first_reported_on"] for row in read_demo_csv("deals.csv")}
     assert texts == csv_dates
+
+
+def _deal(session: Session, title_part: str) -> Deal:
+    return session.scalars(select(Deal).where(Deal.title.contains(title_part))).one()
+
+
+def _history(deal: Deal) -> list[tuple[str, str]]:
+    events = sorted(deal.status_events, key=lambda e: (e.effective.sort_key(), e.id))
+    return [(e.status, str(e.effective)) for e in events]
+
+
+def test_the_tpu_rumor_is_first_reported_by_the_information(demo: Session) -> None:
+    deal = _deal(demo, "OpenAI is renting Google TPUs")
+    assert str(deal.first_reported) == "2025-06-27"
+    assert _history(deal) == [("rumored", "2025-06-27"), ("denied", "2025-06-30")]
+    rumor = next(e for e in deal.status_events if e.status == "rumored")
+    assert rumor.source is not None and rumor.source.publisher == "The Information"
+    gigazine = next(s for s in deal.sources if s.publisher == "GIGAZINE")
+    assert gigazine.relays is not None and gigazine.relays.publisher == "Reuters"
+
+
+def test_the_xai_oracle_talks_were_reported_before_they_ended(demo: Session) -> None:
+    deal = _deal(demo, "xAI and Oracle end talks")
+    assert str(deal.first_reported) == "2024-05"
+    assert _history(deal) == [("in_talks", "2024-05"), ("cancelled", "2024-07-09")]
+
+
+def test_the_coreweave_denial_rests_on_what_coreweave_said(demo: Session) -> None:
+    deal = _deal(demo, "walked away from some CoreWeave commitments")
+    denial = next(e for e in deal.status_events if e.status == "denied")
+    assert str(denial.effective) == "2025-03-06"
+    assert denial.source is not None and "semafor" not in (denial.source.url or "")
+    assert deal.confidence == "low"
+    assert deal.confidence_note is not None and "corroborates" in deal.confidence_note
+
+
+def test_announcements_cite_the_parties_own_release_and_keep_the_day(demo: Session) -> None:
+    for title_part, publisher, day in [
+        ("Microsoft–OpenAI extended partnership", "Microsoft", "2023-01-23"),
+        ("Oracle Cloud Infrastructure for extra capacity", "Oracle", "2024-06-11"),
+        ("Amazon invests $4B in Anthropic", "Amazon", "2023-09-25"),
+        ("up to one million TPUs", "Anthropic", "2025-10-23"),
+    ]:
+        deal = _deal(demo, title_part)
+        primary = next(s for s in deal.sources if s.publisher == publisher)
+        assert primary.tier == "primary" and primary.url, title_part
+        assert str(primary.published) == day, title_part
+        official = [e for e in deal.status_events if e.status in ("announced", "confirmed")]
+        assert official and str(official[0].effective) == day, title_part
+        assert official[0].source is primary, title_part
+
+
+def test_an_archive_is_a_copy_of_a_source_not_a_publisher(demo: Session) -> None:
+    publishers = {p.lower() for p in demo.scalars(select(Source.publisher))}
+    assert not publishers & {"archive.today", "archive.ph", "wayback machine"}
+    deal = _deal(demo, "OpenAI–Oracle ~$300B")
+    wsj = next(s for s in deal.sources if s.publisher == "The Wall Street Journal")
+    assert wsj.archived_url == "https://archive.ph/fUGqA"
+    assert not [s for s in deal.sources if s.relays is wsj]
+    for source in demo.scalars(select(Source).where(Source.url.is_not(None))):
+        assert "web.archive.org" not in (source.url or ""), source.publisher
+
+
+def test_up_to_and_estimated_figures_keep_their_qualifier(demo: Session) -> None:
+    checked = 0
+    for deal in demo.scalars(select(Deal)):
+        headline = re.search(r"(up to |~|>|more than )?\$[\d.]+[BMT]", deal.title)
+        if deal.value_usd is not None and headline and headline[1]:
+            assert deal.value_qualifier in ("up_to", "estimated", "at_least"), deal.title
+            checked += 1
+    assert checked >= 10

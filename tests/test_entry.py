@@ -389,15 +389,24 @@ def test_adding_a_relay_source(analyst: TestClient, demo: Session) -> None:
     response = analyst.post(
         f"/deals/{deal.id}/sources",
         data={"added_publisher": "Binance Square", "added_tier": "relay",
-              "added_url": "https://example.org/square", "relays_id": str(original.id)},
+              "added_url": "https://example.org/square", "relays_id": str(original.id),
+              "added_archived_url": "https://archive.ph/sq1"},
         follow_redirects=False,
     )  # fmt: skip
     assert response.status_code == 303
     demo.expire_all()
     added = demo.scalars(select(Source).where(Source.publisher == "Binance Square")).one()
     assert added.relays_id == original.id and added.deal_id == deal.id
+    assert added.archived_url == "https://archive.ph/sq1"
+    page = soup(analyst.get(f"/deals/{deal.id}").text)
+    assert page.select_one('a.archived[href="https://archive.ph/sq1"]') is not None
     bad = analyst.post(f"/deals/{deal.id}/sources", data={"added_publisher": ""})
     assert bad.status_code == 422 and "name the publisher" in bad.text
+    kept = analyst.post(
+        f"/deals/{deal.id}/sources",
+        data={"added_publisher": "Reuters", "added_archived_url": "ftp://old"},
+    )
+    assert kept.status_code == 422 and 'value="ftp://old"' in kept.text
 
 
 def test_viewers_and_strangers_cannot_enter_deals(demo: Session) -> None:

@@ -17,6 +17,7 @@ from app.queries.deals import list_deals, resolve_filters
 from app.queries.overview import (
     deal_outcomes,
     hardware_by_quarter,
+    hardware_share,
     provider_totals,
     rumor_durations,
 )
@@ -46,6 +47,8 @@ def linked_figures(html: str) -> list[tuple[str, int]]:
         href = str(link["href"])
         if urlsplit(href).path != "/deals" or not urlsplit(href).query:
             continue
+        if "share-link" in (link.get("class") or []):
+            continue  # a percentage (see test_hardware_share_*)
         # A chart link says "GPU, Q1 2026: 4 deals" in its label; a text link starts with it.
         label = link.get("aria-label")
         if label:
@@ -102,8 +105,10 @@ def test_demo_chart_and_figures(demo_client: TestClient, demo: Session) -> None:
     legend = [li.get_text(strip=True) for li in page.select(".chart-legend li")]
     assert legend[:4] == ["GPU", "TPU", "Trainium", "Other in-house"]
     assert "Unspecified" in legend
-    rows = page.select(".chart-table tbody tr")
+    rows = page.select(".chart-table:not(.share-table) tbody tr")
     assert len(rows) == 12 and rows[0].th.get_text() == "Q2 2026"
+    shares = page.select(".share-table tbody tr")
+    assert len(shares) == 12 and shares[0].th.get_text() == "Q2 2026"
     # The 10 deals first reported as rumors or talks, and the days to the official word: no
     # median of 0 built from deals confirmed when first reported (those are counted apart).
     durations = rumor_durations(demo)
@@ -169,8 +174,80 @@ def test_hardware_by_quarter_on_hand_made_deals(client: TestClient, session: Ses
     for href, claimed in figures:
         assert table_total(session, href) == claimed, href
     # "Unspecified" has no table filter: its segment is drawn but is not a link.
-    rects = soup(html).select("rect.hw-unspecified")
+    rects = soup(html).select("section[aria-labelledby=hw-chart-heading] rect.hw-unspecified")
     assert len(rects) == 1 and rects[0].parent.name != "a"
+
+
+def _share_links(html: str) -> list[tuple[str, str]]:
+    """(href, text) of the share table's percentage links."""
+    table = soup(html).select_one("table.share-table")
+    assert table is not None
+    return [(str(a["href"]), a.get_text(strip=True)) for a in table.select("a.share-link")]
+
+
+def test_hardware_share_by_deals_capacity_and_value(client: TestClient, session: Session) -> None:
+    gpu = make_hardware(session, "GPU One", type="gpu")
+    tpu = make_hardware(session, "TPU One", type="tpu", in_house=True)
+
+    def deal(when: str, *hardware: Hardware, mw: float | None = None, usd: int | None = None,
+             status: str = "confirmed") -> Deal:  # fmt: skip
+        made = make_deal(session, first_reported=PartialDate.parse(when), hardware=list(hardware))
+        made.capacity_mw, made.value_usd, made.status = mw, usd, status
+        if mw is not None:
+            made.capacity_qualifier = "exact"
+        if usd is not None:
+            made.value_qualifier = "exact"
+        session.flush()
+        return made
+
+    deal("2026-01-05", gpu, mw=300, usd=1_000)
+    deal("2026-02", gpu, mw=100)
+    deal("2026-03-01", tpu, mw=600, usd=3_000, status="rumored")
+    deal("2026-03-02")  # no hardware
+    deal("2026-04-01", gpu, tpu, usd=500)
+    delete(session, deal("2026-01-09", tpu, mw=10_000))
+
+    def shares(measure: str, **query: str) -> dict[str, dict[str, float]]:
+        rf = resolve_filters(session, DealFilters.from_query(list(query.items())))
+        return {
+            str(r.quarter): {c.group.key: round(c.percent, 2) for c in r.cells if c.amount}
+            for r in hardware_share(session, rf, measure)
+        }
+
+    assert shares("deals") == {
+        "2026-Q1": {"gpu": 50.0, "tpu": 25.0, "unspecified": 25.0},
+        "2026-Q2": {"gpu": 50.0, "tpu": 50.0},
+    }
+    assert shares("capacity") == {"2026-Q1": {"gpu": 40.0, "tpu": 60.0}}
+    assert shares("value") == {
+        "2026-Q1": {"gpu": 25.0, "tpu": 75.0},
+        "2026-Q2": {"gpu": 50.0, "tpu": 50.0},
+    }
+    assert shares("capacity", status="confirmed") == {"2026-Q1": {"gpu": 100.0}}
+
+    # The page: a plain GET form, and each percentage links to exactly the deals it counts.
+    page = client.get("/?share_by=capacity&status=confirmed&status=rumored")
+    assert page.status_code == 200
+    form = soup(page.text).select_one("form.share-form")
+    assert form is not None and form.get("method") == "get"
+    assert {(i["name"], i["value"]) for i in form.select("input[type=hidden]")} == {
+        ("status", "confirmed"), ("status", "rumored"),
+    }  # fmt: skip
+    assert form.select_one("select[name=share_by] option[selected]")["value"] == "capacity"
+    links = _share_links(page.text)
+    assert [text for _, text in links] == ["40 %", "60 %"]
+    gpu_href = next(href for href, text in links if text == "40 %")
+    assert "status=confirmed" in gpu_href and "hardware_type=gpu" in gpu_href
+    assert table_total(session, gpu_href) == 2  # the two GPU deals whose MW it sums
+    for href, _ in _share_links(client.get("/?share_by=deals").text):
+        rf = resolve_filters(session, DealFilters.from_query(parse_qsl(urlsplit(href).query)))
+        quarter = str(rf.filters.value("reported_from"))
+        group = rf.filters.value("hardware_type")[0]
+        row = next(r for r in hardware_share(session, rf, "deals") if str(r.quarter) == quarter)
+        assert table_total(session, href) == next(
+            c.amount for c in row.cells if c.group.key == group
+        )
+    assert client.get("/?share_by=chips").status_code == 400
 
 
 def test_median_and_rumor_shares_on_known_histories(client: TestClient, session: Session) -> None:

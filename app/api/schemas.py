@@ -168,6 +168,7 @@ class DealPageOut(BaseModel):
 class SourceOut(Out):
     id: int
     url: str | None
+    archived_url: str | None = Field(description="A saved copy of the page, if any.")
     publisher: str
     title: str | None
     published_on: PartialDateText | None = Field(validation_alias="published")

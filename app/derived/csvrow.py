@@ -160,6 +160,7 @@ class _RelatedRows:
                 Source.published_precision,
                 Source.url,
                 func.coalesce(relayed.url, relayed.publisher),
+                Source.archived_url,
             )
             .outerjoin(relayed, relayed.id == Source.relays_id)
             .where(in_chunk(Source.deal_id))
@@ -226,10 +227,11 @@ class _RelatedRows:
     def sources(self, ids: list[int]) -> dict[int, str]:
         """One line per source (see source_line)."""
         found: dict[int, list[str]] = {}
-        for deal_id, publisher, tier, published_on, precision, url, relays in self.fetch(
+        for deal_id, publisher, tier, published_on, precision, url, relays, archived in self.fetch(
             "sources", ids
         ):
-            line = source_line(publisher, tier, date_cell(published_on, precision), url, relays)
+            published = date_cell(published_on, precision)
+            line = source_line(publisher, tier, published, url, relays, archived)
             if deal_id in found:
                 found[deal_id].append(line)
             else:

@@ -70,6 +70,7 @@ class SourceCell:
     published: PartialDate | None
     url: str | None
     relays: str | None  # the URL, or else the publisher, of the story this one repeats
+    archived_url: str | None = None  # a saved copy of the page (an archive is no publisher)
 
 
 def split_list(cell: str) -> list[str]:
@@ -135,7 +136,7 @@ def format_hardware(lines: list[HardwareCell]) -> str:
 _TIERS = "|".join(values(SourceTier))
 _SOURCE = re.compile(
     rf"^(?P<publisher>.+?) \((?P<tier>{_TIERS})(?:, (?P<date>[^)]+))?\)"
-    r"(?: <(?P<url>[^>]*)>)?(?: relays (?P<relays>.+))?$"
+    r"(?: <(?P<url>[^>]*)>)?(?: archived <(?P<archived>[^>]*)>)?(?: relays (?P<relays>.+))?$"
 )
 
 
@@ -165,6 +166,7 @@ def parse_sources(cell: str) -> list[SourceCell]:
                 published=published,
                 url=match["url"] or None,
                 relays=relays.strip() if relays else None,
+                archived_url=match["archived"] or None,
             )
         )
     return sources
@@ -172,16 +174,26 @@ def parse_sources(cell: str) -> list[SourceCell]:
 
 def format_source(source: SourceCell) -> str:
     published = "" if source.published is None else str(source.published)
-    return source_line(source.publisher, source.tier, published, source.url, source.relays)
+    return source_line(
+        source.publisher, source.tier, published, source.url, source.relays, source.archived_url
+    )
 
 
 def source_line(
-    publisher: str, tier: str, published: str, url: str | None, relays: str | None
+    publisher: str,
+    tier: str,
+    published: str,
+    url: str | None,
+    relays: str | None,
+    archived_url: str | None = None,
 ) -> str:
-    """One line of a sources cell, `published` already as text (blank when unknown)."""
+    """One line of a sources cell, `published` already as text (blank when unknown):
+    `Publisher (tier, date) <url> archived <copy> relays <what it repeats>`."""
     text = f"{publisher} ({tier}, {published})" if published else f"{publisher} ({tier})"
     if url:
         text += f" <{url}>"
+    if archived_url:
+        text += f" archived <{archived_url}>"
     if relays:
         text += (
             f" relays <{relays}>"

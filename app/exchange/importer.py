@@ -261,7 +261,7 @@ def _sources(
     sources: list[SourceInput] = []
     for cell in cells:
         data = {"publisher": cell.publisher, "url": cell.url, "tier": cell.tier,
-                "published_on": cell.published}  # fmt: skip
+                "published_on": cell.published, "archived_url": cell.archived_url}  # fmt: skip
         try:
             sources.append(SourceInput.model_validate(data))
         except ValidationError as exc:
@@ -293,6 +293,7 @@ def _source_records(
             publisher=s.publisher,
             tier=s.tier,
             url=s.url,
+            archived_url=s.archived_url,
             published=s.published,
             created_by_id=user.id if user else None,
         )

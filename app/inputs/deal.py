@@ -130,6 +130,11 @@ class HardwareLineInput(Input):
 
 class SourceFields(Input):
     url: Link = Field(None, description="http:// or https:// only.")
+    archived_url: Link = Field(
+        None,
+        description="A saved copy of the page (web.archive.org, archive.today), http(s) only; "
+        "an archive is not a publisher.",
+    )
     publisher: Publisher = Field(description="Who published it, e.g. The Information.")
     title: SourceTitle = None
     published: OptionalDate = Field(None, alias="published_on")

@@ -13,11 +13,12 @@ from pydantic_core import ErrorDetails
 
 Loc = tuple[int | str, ...]
 WHOLE = "__all__"  # the name of a problem with the input as a whole (Django's)
-SOURCE_FIELDS = ("url", "publisher", "title", "published_on", "tier", "quote")
+SOURCE_FIELDS = ("url", "archived_url", "publisher", "title", "published_on", "tier", "quote")
 # How a length message names a field (`The title is 301 characters — at most 300`).
 _NOUNS = {
     "organization": "The organization name",
     "url": "The link",
+    "archived_url": "The archived copy's link",
     "confidence_note": "The note",
     "aliases": "An alias",
 }

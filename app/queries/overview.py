@@ -415,3 +415,87 @@ def rumor_durations(session: Session) -> Durations:
         median,
         bounds,
     )
+
+
+SHARE_MEASURES = {
+    "deals": "deal count",
+    "capacity": "capacity (MW)",
+    "value": "value (USD)",
+}
+
+
+@dataclass(frozen=True)
+class ShareCell:
+    group: HardwareGroup
+    amount: float
+    percent: float  # of the quarter's total over the groups
+    start: float  # the percent of the groups before it, where its bar segment begins
+    query: str | None  # the /deals query of the deals it counts (None: "unspecified")
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    quarter: PartialDate
+    total: float
+    cells: list[ShareCell]
+
+
+def hardware_share(
+    session: Session, rf: Any, measure: str, max_quarters: int = MAX_QUARTERS
+) -> list[ShareRow]:
+    """Each hardware group's share of a quarter's deals, capacity or value (newest last),
+    over the deals the table's filters select (`rf`: app.queries.deals.ResolvedFilters).
+
+    A deal naming hardware of two groups counts in both, so shares are of the sum over the
+    groups; capacity and value shares count only deals that state one. One statement."""
+    from app.queries.deals import deal_conditions
+
+    quarter = _quarter_number(Deal.first_reported_on, session.get_bind().dialect.name)
+    group = case(
+        *((Hardware.type.in_(g.types), g.key) for g in HARDWARE_GROUPS),
+        else_=UNSPECIFIED.key,
+    )
+    pairs = (
+        select(DealHardware.deal_id.label("deal_id"), group.label("grp"))
+        .join(Hardware, Hardware.id == DealHardware.hardware_id)
+        .distinct()
+        .subquery()
+    )
+    grp = func.coalesce(pairs.c.grp, UNSPECIFIED.key)
+    amount: Any = {
+        "deals": func.count(),
+        "capacity": func.sum(Deal.capacity_mw),
+        "value": func.sum(Deal.value_usd),
+    }[measure]
+    found = session.execute(
+        select(quarter, grp, amount)
+        .outerjoin(pairs, pairs.c.deal_id == Deal.id)
+        .where(*deal_conditions(rf))
+        .group_by(quarter, grp)
+    ).all()
+    by_quarter: dict[int, dict[str, float]] = {}
+    for number, key, total in found:
+        if total:
+            by_quarter.setdefault(int(number), {})[key] = float(total)
+    if not by_quarter:
+        return []
+    rows: list[ShareRow] = []
+    for number in range(max(by_quarter) - max_quarters + 1, max(by_quarter) + 1):
+        if number < min(by_quarter):
+            continue
+        amounts = by_quarter.get(number, {})
+        total = sum(amounts.values())
+        when = _from_quarter_number(number)
+        cells = []
+        start = 0.0
+        for g in CHART_GROUPS:
+            presets: dict[str, Any] = {"reported_from": when, "reported_to": when}
+            if g.types:
+                presets["hardware_type"] = g.types
+            part = amounts.get(g.key, 0.0)
+            query = rf.filters._replace(**presets).on_page(1).query_string(paging=False)
+            percent = 100 * part / total if total else 0.0
+            cells.append(ShareCell(g, part, percent, start, query if g.types else None))
+            start += percent
+        rows.append(ShareRow(when, total, cells))
+    return rows

@@ -186,6 +186,7 @@ def _build_deal(row: dict[str, str], names: Names) -> Deal:
                 tier=cell.tier,
                 published=cell.published,
                 url=cell.url,
+                archived_url=cell.archived_url,
             )
         )
     for cell, source in zip(cells, deal.sources, strict=True):

@@ -42,6 +42,7 @@ def merge_deals(session: Session, keep: Deal, duplicate: Deal, user: User | None
         if match is None:
             match = Source(
                 url=source.url,
+                archived_url=source.archived_url,
                 publisher=source.publisher,
                 title=source.title,
                 published=source.published,

@@ -1,10 +1,10 @@
 """The overview, health checks and the error pages."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -12,25 +12,43 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
+from app.queries.deals import ResolvedFilters
 from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.overview import (
+    SHARE_MEASURES,
     Durations,
     HardwareByQuarter,
     ProviderTotals,
     hardware_by_quarter,
+    hardware_share,
     provider_totals,
     rumor_durations,
 )
 from app.unit_of_work import SessionDep
 from app.web.charts import hardware_chart
+from app.web.filtering import FilterQuery
 from app.web.render import figures_within, render, templates
 
 router = APIRouter()
 
 
+def _check_share_by(pairs: list[tuple[str, str]]) -> list[str]:
+    chosen = [v for k, v in pairs if k == "share_by"]
+    if any(v not in SHARE_MEASURES for v in chosen) or len(chosen) > 1:
+        return [f"share_by: choose one of {', '.join(SHARE_MEASURES)}"]
+    return []
+
+
+OverviewFilters = Annotated[
+    ResolvedFilters, Depends(FilterQuery(own={"share_by"}, check_own=_check_share_by))
+]
+
+
 @router.get("/", name="home")
-def home(request: Request, session: SessionDep) -> Response:
-    """Every figure links to the /deals table it counts (see app/queries/overview.py)."""
+def home(request: Request, session: SessionDep, rf: OverviewFilters) -> Response:
+    """Every figure links to the /deals table it counts (see app/queries/overview.py); the
+    hardware share takes the table's filters and `share_by` (deals, capacity or value)."""
+    share_by = request.query_params.get("share_by", "deals")
 
     def compute() -> tuple[Counts, HardwareByQuarter, Durations, ProviderTotals]:
         return (
@@ -43,7 +61,15 @@ def home(request: Request, session: SessionDep) -> Response:
     # None: not ready in time (a cold cache over many deals); the page says so, the figures
     # are computed after the response and htmx asks for the page again.
     known, later = figures_within(request, session, "overview", compute)
-    context: dict[str, Any] = {"counts": None, "events": latest_status_events(session)}
+    context: dict[str, Any] = {
+        "counts": None,
+        "events": latest_status_events(session),
+        "share": hardware_share(session, rf, share_by),
+        "share_by": share_by,
+        "share_measures": SHARE_MEASURES,
+        "share_filters": rf.filters.pairs(paging=False),
+        "share_query": rf.filters.query_string(paging=False),
+    }
     if known is not None:
         counts, by_quarter, durations, providers = known
         context |= {
