@@ -26,7 +26,7 @@ def test_overview_chart_bar_opens_its_table(page: Page, base_url: str) -> None:
     assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
 
-    bar = page.locator("svg a.chart-link[href*='hardware_type=tpu']").last
+    bar = chart.locator("a.chart-link[href*='hardware_type=tpu']").last
     label = bar.get_attribute("aria-label") or ""
     match = re.search(r"TPU, (Q\d) (\d{4}): (\d+) deals?", label)
     assert match, label

@@ -30,6 +30,7 @@ from app.models import (
     Organization,
     StatusEvent,
 )
+from app.queries.deals import deal_conditions
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
@@ -448,8 +449,6 @@ def hardware_share(
 
     A deal naming hardware of two groups counts in both, so shares are of the sum over the
     groups; capacity and value shares count only deals that state one. One statement."""
-    from app.queries.deals import deal_conditions
-
     quarter = _quarter_number(Deal.first_reported_on, session.get_bind().dialect.name)
     group = case(
         *((Hardware.type.in_(g.types), g.key) for g in HARDWARE_GROUPS),
