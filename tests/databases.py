@@ -3,10 +3,16 @@
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import psycopg
+from sqlalchemy import StaticPool
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.db import Base, make_engine
+from app.unit_of_work import AppSession
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -48,3 +54,20 @@ def throwaway_postgres(prefix: str = "cdt_test") -> Iterator[str]:
     finally:
         with psycopg.connect(_admin_conninfo(), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def empty_database(kind: str, prefix: str = "cdt_empty") -> Iterator[Session]:
+    """A new, empty database of this kind beside the test's own: SQLite in memory, or a
+    throwaway Postgres database migrated with Alembic. Objects stay readable after commit."""
+    with ExitStack() as cleanup:
+        if kind == "sqlite":
+            engine = make_engine("sqlite://", poolclass=StaticPool)
+            Base.metadata.create_all(engine)
+        else:
+            url = cleanup.enter_context(throwaway_postgres(prefix))
+            migrate.upgrade(url)
+            engine = make_engine(url)
+        cleanup.callback(engine.dispose)
+        with AppSession(engine, expire_on_commit=False) as session:
+            yield session

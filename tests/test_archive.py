@@ -10,19 +10,16 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import StaticPool, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import migrate
 from app.accounts.users import create_user
-from app.db import Base, make_engine
+from app.db import Base
 from app.exchange import archive
 from app.models import (
     Deal,
@@ -35,29 +32,10 @@ from app.models import (
     StatusEvent,
 )
 from app.services.demo import load_demo
-from app.unit_of_work import AppSession
 from tests.conftest import _test_app, sign_in
-from tests.databases import enabled_databases, throwaway_postgres
+from tests.databases import empty_database, enabled_databases
 
 DEALS = str(Path(sys.executable).parent / "deals")
-
-
-@contextmanager
-def empty_database(kind: str) -> Iterator[Session]:
-    """A new, empty database of this kind (SQLite in memory, or a throwaway Postgres)."""
-    if kind == "sqlite":
-        engine = make_engine("sqlite://", poolclass=StaticPool)
-        Base.metadata.create_all(engine)
-        with AppSession(engine, expire_on_commit=False) as session:
-            yield session
-        engine.dispose()
-        return
-    with throwaway_postgres("cdt_archive") as url:
-        migrate.upgrade(url)
-        engine = make_engine(url)
-        with AppSession(engine, expire_on_commit=False) as session:
-            yield session
-        engine.dispose()
 
 
 def dumped(session: Session, **options: Any) -> bytes:

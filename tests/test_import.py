@@ -13,19 +13,18 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlalchemy import StaticPool, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import migrate
 from app.audit import ENTITY_TYPES, _changes
-from app.db import Base, make_engine
+from app.db import make_engine
 from app.exchange.export import export_csv
 from app.exchange.importer import import_csv
 from app.filters import DealFilters
 from app.models import AuditEvent, Deal, DealDerived, DealSearch, Hardware, Organization
 from app.queries.deals import resolve_filters
 from app.unit_of_work import AppSession
-from tests.databases import throwaway_postgres
+from tests.databases import empty_database
 
 DEALS = str(Path(sys.executable).parent / "deals")
 
@@ -50,19 +49,8 @@ def deals_in(session: Session) -> int:
 @pytest.fixture
 def empty(db_name: str) -> Iterator[Session]:
     """Another, empty database of the same kind as the test's."""
-    if db_name == "sqlite":
-        engine = make_engine("sqlite://", poolclass=StaticPool)
-        Base.metadata.create_all(engine)
-        with AppSession(engine, expire_on_commit=False) as session:
-            yield session
-        engine.dispose()
-        return
-    with throwaway_postgres("cdt_import") as url:
-        migrate.upgrade(url)
-        engine = make_engine(url)
-        with AppSession(engine, expire_on_commit=False) as session:
-            yield session
-        engine.dispose()
+    with empty_database(db_name, "cdt_import") as session:
+        yield session
 
 
 def test_export_import_export_is_exact(demo: Session, empty: Session) -> None:
