@@ -30,6 +30,7 @@ from app.web import (
     imports,
     network,
     pages,
+    proxies,
     records,
     sources,
     timeline,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for database_error in outage.HANDLED:
         app.add_exception_handler(database_error, pages.database_unavailable_page)
     app.add_middleware(SecurityHeaders)
+    proxies.install(app, settings)
     # entry before deals and records before directory: /deals/new, /organizations/new and
     # /hardware/new must not be read as an id or a slug.
     for module in (

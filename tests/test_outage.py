@@ -25,6 +25,8 @@ import psycopg
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from app import migrate
 from app.accounts.users import create_token, create_user
@@ -32,9 +34,9 @@ from app.api.examples import NEW_DEAL
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
-from app.outage import OUTCOME_UNKNOWN
+from app.outage import OUTCOME_UNKNOWN, RETRY_AFTER, UNAVAILABLE
 from app.unit_of_work import make_sessionmaker
-from tests.conftest import sign_in
+from tests.conftest import _test_app, sign_in, site_apps
 from tests.databases import throwaway_postgres
 from tests.live import free_port, live_server
 
@@ -299,3 +301,33 @@ def test_a_write_cut_off_during_its_commit_says_it_may_have_been_saved() -> None
             assert page.headers["content-type"].startswith("text/html")
             assert html.escape(OUTCOME_UNKNOWN, quote=True) in page.text
             assert not cutter.armed.is_set(), "the write never reached its commit"
+
+
+def test_only_an_unreachable_database_is_a_503(session: Session) -> None:
+    """A lost connection is a 503 on pages and in the API; any other database error (here a
+    broken constraint nobody caught) stays the 500 it is, in each one's format."""
+    app = _test_app(session)
+    api = site_apps(app)[1]
+    lost = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    broken = IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    for where in (app, api):
+
+        @where.get("/v1/lost")
+        def raise_lost() -> None:
+            raise lost
+
+        @where.get("/v1/broken")
+        def raise_broken() -> None:
+            raise broken
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page, api_answer = client.get("/v1/lost"), client.get("/api/v1/lost")
+        assert page.status_code == 503 and page.headers["retry-after"] == RETRY_AFTER
+        assert page.headers["content-type"].startswith("text/html") and UNAVAILABLE in page.text
+        assert api_answer.status_code == 503 and api_answer.headers["content-type"] == PROBLEM
+        assert api_answer.json()["detail"] == UNAVAILABLE
+        assert api_answer.headers["retry-after"] == RETRY_AFTER
+        assert client.get("/v1/broken").status_code == 500
+        failed = client.get("/api/v1/broken")
+        assert failed.status_code == 500 and failed.headers["content-type"] == PROBLEM
