@@ -72,6 +72,8 @@ def serve(
         reload=reload,
         workers=workers,
         log_level=settings.log_level,
+        # X-Forwarded-* are read by the app itself, from TRUSTED_PROXIES only (app/web/proxies.py).
+        proxy_headers=False,
     )
 
 
@@ -93,7 +95,7 @@ def notify(
         username=settings.smtp_username,
         password=settings.smtp_password,
         starttls=settings.smtp_starttls,
-        site_url=settings.site_url,
+        site_url=settings.mail_site_url,
     )
     factory = _session_factory()
     while True:

@@ -4,6 +4,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,8 +58,17 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
-    # The site's address, for links in mails.
-    site_url: str = "http://127.0.0.1:8000"
+    # The site's public address (scheme and host, e.g. "https://deals.example.org"). Set, it
+    # makes every absolute link (pages, API `next`, CSV `url`, the feed) and the cookies'
+    # Secure flag, whatever Host header or scheme a request arrives with; empty, they follow
+    # the request. Links in mails use it too (http://127.0.0.1:8000 while it is empty).
+    site_url: str = ""
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or networks,
+    # e.g. ["10.0.0.0/8"]). Empty: none, the peer's own address is the client's.
+    trusted_proxies: list[str] = []
+    # Host names requests may be addressed to (e.g. ["deals.example.org"]); others get 400.
+    # Empty: any.
+    allowed_hosts: list[str] = []
 
     @field_validator("database_url")
     @classmethod
@@ -67,6 +77,19 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _check_site_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise ValueError(
+                "SITE_URL must be a scheme and host, e.g. https://deals.example.org (no path)"
+            )
         return value
 
     @model_validator(mode="after")
@@ -78,6 +101,10 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set when ENVIRONMENT=production")
             self.secret_key = _dev_secret_key()
         return self
+
+    @property
+    def mail_site_url(self) -> str:
+        return self.site_url or "http://127.0.0.1:8000"
 
     @property
     def is_sqlite(self) -> bool:

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
+from app import outage
 from app.api import ApiMount, create_api_app
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
@@ -29,6 +30,7 @@ from app.web import (
     imports,
     network,
     pages,
+    proxies,
     records,
     sources,
     timeline,
@@ -96,7 +98,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
     app.add_exception_handler(SignInRequired, send_to_sign_in)
     app.add_exception_handler(FilterError, filter_error_page)
+    for database_error in outage.HANDLED:
+        app.add_exception_handler(database_error, pages.database_unavailable_page)
     app.add_middleware(SecurityHeaders)
+    proxies.install(app, settings)
     # entry before deals and records before directory: /deals/new, /organizations/new and
     # /hardware/new must not be read as an id or a slug.
     for module in (

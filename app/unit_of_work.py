@@ -11,16 +11,29 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import record_changes
 from app.derived.refresh import refresh_after_flush
 from app.notify.outbox import forget_transaction, remember_views_before, write_notifications
+from app.outage import CommitOutcomeUnknown
 
 
 class AppSession(Session):
     """A session whose flushes write the audit trail, the derived rows and the followers'
     notifications in their transaction."""
+
+    def commit(self) -> None:
+        """Commit; a connection lost during the COMMIT itself raises CommitOutcomeUnknown (the
+        change may have been saved), one lost before it the error as it is (nothing was)."""
+        self.flush()
+        try:
+            super().commit()
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise CommitOutcomeUnknown(str(exc.orig)) from exc
+            raise
 
 
 # The audit rows first: they read each object's history, which the derived rows leave alone.

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,8 +51,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def live_server(database_url: str, *, demo: bool = True) -> Iterator[str]:
-    """Migrate, optionally load the demo, serve with uvicorn; yield the base URL."""
+def live_server(
+    database_url: str, *, demo: bool = True, settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Migrate, optionally load the demo, serve with uvicorn (with these settings' environment
+    variables too); yield the base URL."""
     migrate.upgrade(database_url)
     if demo:
         engine = make_engine(database_url)
@@ -65,6 +68,7 @@ def live_server(database_url: str, *, demo: bool = True) -> Iterator[str]:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "live-" + "s" * 32,
         "FIGURE_TIME_LIMIT_MS": "60000",  # counts are waited for however busy the machine is
+        **(settings or {}),
     }
     # What it says goes to a file, not a pipe: a pipe nobody reads fills up (tracebacks of a
     # failing test) and then blocks the server.

@@ -17,6 +17,7 @@ from starlette.routing import Match
 
 from app.filters import FilterError
 from app.inputs.errors import WHOLE, api_path, message
+from app.outage import HANDLED, OUTCOME_UNKNOWN, RETRY_AFTER, is_unavailable, outage_message
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Problem types: URNs, so they name the kind of problem without pointing at any host.
@@ -25,6 +26,8 @@ BAD_FILTER = "urn:compute-deal-tracker:problem:bad-filter"
 STALE_VERSION = "urn:compute-deal-tracker:problem:stale-version"
 POSSIBLE_DUPLICATE = "urn:compute-deal-tracker:problem:possible-duplicate"
 TOKEN_REQUIRED = "urn:compute-deal-tracker:problem:token-required"
+UNAVAILABLE = "urn:compute-deal-tracker:problem:database-unavailable"
+OUTCOME_UNKNOWN_TYPE = "urn:compute-deal-tracker:problem:save-outcome-unknown"
 # The methods an Allow header may name besides OPTIONS (which every API path answers).
 ASKED_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
@@ -193,6 +196,22 @@ def server_error_problem(request: Request, exc: Exception) -> Response:
     return problem_response(request, problem)
 
 
+def database_unavailable_problem(request: Request, exc: Exception) -> Response:
+    """The database is away: 503 with Retry-After; a write whose COMMIT was cut off says it may
+    have been saved. Any other database error is raised again, to be the 500 it is."""
+    if not is_unavailable(exc):
+        raise exc
+    detail = outage_message(request.method, exc)
+    unknown = detail == OUTCOME_UNKNOWN
+    problem = Problem(
+        type=OUTCOME_UNKNOWN_TYPE if unknown else UNAVAILABLE,
+        title="Save outcome unknown" if unknown else HTTPStatus(503).phrase,
+        status=503,
+        detail=detail,
+    )
+    return problem_response(request, problem, {"Retry-After": RETRY_AFTER})
+
+
 def filter_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FilterError)
     return problem_response(request, bad_filter_problem(exc))
@@ -200,13 +219,15 @@ def filter_problem(request: Request, exc: Exception) -> Response:
 
 def problem_handlers() -> dict[type[Exception], Callable[[Request, Exception], Response]]:
     """The API app's exception handlers (app/api/auth.py adds the one for private reading)."""
-    return {
+    handlers: dict[type[Exception], Callable[[Request, Exception], Response]] = {
         StarletteHTTPException: http_problem,
         RequestValidationError: invalid_request_problem,
         ApiProblem: api_problem_handler,
         FilterError: filter_problem,
         Exception: server_error_problem,
     }
+    handlers.update(dict.fromkeys(HANDLED, database_unavailable_problem))
+    return handlers
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

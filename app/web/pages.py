@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
+from app.outage import RETRY_AFTER, is_unavailable, outage_message
 from app.queries.deals import ResolvedFilters
 from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.overview import (
@@ -137,7 +138,13 @@ def readyz(session: SessionDep) -> JSONResponse:
 def http_error_page(request: Request, exc: Exception) -> Response:
     """Errors as pages people can read, with the navigation still there."""
     assert isinstance(exc, StarletteHTTPException)
-    titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Not allowed"}
+    titles = {
+        400: "Bad request",
+        403: "Forbidden",
+        404: "Not found",
+        405: "Not allowed",
+        503: "Service unavailable",
+    }
     response = templates.TemplateResponse(
         request,
         "error.html",
@@ -151,3 +158,17 @@ def http_error_page(request: Request, exc: Exception) -> Response:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+def database_unavailable_page(request: Request, exc: Exception) -> Response:
+    """The database is away (or lost a write's COMMIT): 503 with Retry-After, on a page drawn
+    without it (the navigation as for a visitor, no unread count). Any other database error
+    is raised again, to be the 500 it is."""
+    if not is_unavailable(exc):
+        raise exc
+    request.state.user = None
+    request.state.db = None
+    message = outage_message(request.method, exc)
+    return http_error_page(
+        request, StarletteHTTPException(503, message, {"Retry-After": RETRY_AFTER})
+    )
