@@ -127,6 +127,8 @@ def test_the_schema_offers_the_header_on_every_post_and_only_there(client: TestC
         for method, operation in operations.items():
             names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
             seen[(method, path)] = "Idempotency-Key" in names
+            if method == "post":
+                assert {"409", "422"} <= set(operation["responses"]), (method, path)
     posts = {k: v for k, v in seen.items() if k[0] == "post"}
     assert len(posts) >= 6 and all(posts.values()), posts
     assert not any(v for k, v in seen.items() if k[0] != "post")

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.api.errors import ApiProblem
+from app.api.errors import ApiProblem, problem_responses
 from app.models import IdempotencyKey, utcnow
 from app.unit_of_work import SessionDep
 from app.web.security import CurrentUser
@@ -187,6 +187,8 @@ class IdempotentRoute(APIRoute):
         methods = {m.upper() for m in kwargs.get("methods") or ()}
         if "POST" in methods and not any(d.dependency is claim_key for d in dependencies):
             kwargs["dependencies"] = [*dependencies, ClaimKey]
+            # A key in use (409) or reused for another request (422) can answer any POST.
+            kwargs["responses"] = {**problem_responses(409, 422), **(kwargs.get("responses") or {})}
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
