@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy.orm import sessionmaker
 
 from app import migrate
+from app.accounts import sessions
 from app.accounts.users import (
     UserError,
     bootstrap_admin,
@@ -22,6 +23,7 @@ from app.accounts.users import (
     set_active,
     set_role,
 )
+from app.api import idempotency
 from app.config import get_settings
 from app.db import make_engine
 from app.derived.refresh import refresh_missing
@@ -140,6 +142,15 @@ def demo() -> None:
         console.print(f"Loaded {loaded} demo deals.")
     else:
         console.print("The database already has deals; demo data not loaded.")
+
+
+@app.command("purge")
+def purge() -> None:
+    """Delete expired sessions and API idempotency keys (sign-in and keyed writes also do)."""
+    with _session_factory()() as session:
+        ended = sessions.purge_expired(session)
+        keys = idempotency.purge_expired(session)
+    console.print(f"Deleted {ended} expired session(s) and {keys} expired idempotency key(s).")
 
 
 @app.command("export")

@@ -14,6 +14,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.sessions import end_sessions
 from app.domain.vocabulary import UserRole
 from app.models import ApiToken, LoginAttempt, User, utcnow
 
@@ -53,13 +54,20 @@ def _check_role(role: str) -> None:
         raise UserError(f"unknown role '{role}' — expected one of viewer, analyst, admin")
 
 
+def password_problem(password: str) -> str | None:
+    """What is wrong with a new password (the same rule at creation and change), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"the password must be at least {MIN_PASSWORD_LENGTH} characters"
+    return None
+
+
 def create_user(session: Session, email: str, password: str, role: str) -> User:
     email = email.strip()
     if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
         raise UserError(f"'{email}' is not an email address")
     _check_role(role)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if problem := password_problem(password):
+        raise UserError(problem)
     if get_user_by_email(session, email) is not None:
         raise UserError(f"a user with the email {email} already exists")
     user = User(email=email, password_hash=password_hash.hash(password), role=role)
@@ -75,8 +83,10 @@ def list_users(session: Session) -> list[User]:
 def set_role(session: Session, email: str, role: str) -> User:
     _check_role(role)
     user = _require_user(session, email)
-    user.role = role
-    session.commit()
+    if user.role != role:
+        user.role = role
+        session.commit()
+        end_sessions(session, user)  # signed in again, under the new role
     return user
 
 
@@ -84,11 +94,35 @@ def set_active(session: Session, email: str, active: bool) -> User:
     user = _require_user(session, email)
     user.is_active = active
     session.commit()
+    if not active:
+        end_sessions(session, user)
     return user
 
 
 def verify_password(user: User, password: str) -> bool:
     return password_hash.verify(password, user.password_hash)
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, again: str, keep_session: str | None
+) -> dict[str, str]:
+    """Change `user`'s password; the problems per form field when it cannot be (nothing changes
+    then). Every session of the user but `keep_session` (a token) is ended."""
+    problems: dict[str, str] = {}
+    if not verify_password(user, current):
+        problems["current_password"] = "This is not your current password."
+    if problem := password_problem(new):
+        problems["new_password"] = problem[0].upper() + problem[1:] + "."
+    elif new != again:
+        problems["new_password_again"] = "The two new passwords differ."
+    elif not problems and new == current:
+        problems["new_password"] = "The new password is the current one."
+    if problems:
+        return problems
+    user.password_hash = password_hash.hash(new)
+    session.commit()
+    end_sessions(session, user, keep=keep_session)
+    return {}
 
 
 def bootstrap_admin(session: Session, email: str = "admin@localhost") -> tuple[User, str] | None:
@@ -228,12 +262,12 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def user_for_token(session: Session, clear: str) -> User | None:
-    """The active owner of a live token, or None."""
+def token_for(session: Session, clear: str) -> ApiToken | None:
+    """The live token (its owner active) that `clear` is, noting that it was used."""
     stmt = select(ApiToken).where(ApiToken.token_hash == _token_digest(clear.strip()))
     token = session.scalars(stmt).first()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     token.last_used_at = utcnow()
     session.commit()
-    return token.user
+    return token

@@ -17,13 +17,14 @@ from app.api import deals, directory, extract, network
 from app.api.auth import API_DEPENDENCIES, ApiUser, credentials_required
 from app.api.docs import DESCRIPTION, install_docs
 from app.api.errors import problem_handlers, problem_responses
+from app.api.idempotency import IdempotentRoute
 from app.api.schemas import MeOut
 from app.config import Settings
 from app.derived.cache import FigureCache
 from app.unit_of_work import AppSession
 from app.web.security import SignInRequired
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", route_class=IdempotentRoute)
 router.include_router(deals.router)
 router.include_router(directory.router)
 router.include_router(extract.router)

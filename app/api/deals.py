@@ -18,6 +18,7 @@ from app.api.errors import (
     DuplicateRef,
     problem_responses,
 )
+from app.api.idempotency import IdempotentRoute
 from app.api.schemas import (
     CommitmentOut,
     DealDetailOut,
@@ -47,7 +48,7 @@ from app.services import deals as service
 from app.unit_of_work import SessionDep
 from app.web.filtering import Filters
 
-router = APIRouter(prefix="/deals", tags=["deals"])
+router = APIRouter(prefix="/deals", tags=["deals"], route_class=IdempotentRoute)
 READ = problem_responses(401, 404, 422)
 WRITE = problem_responses(400, 401, 403, 404, 422)
 M = TypeVar("M", bound=Input)
@@ -318,7 +319,9 @@ def source_create(
     return SourceOut.model_validate(source)
 
 
-commitments_router = APIRouter(prefix="/commitments", tags=["commitments"])
+commitments_router = APIRouter(
+    prefix="/commitments", tags=["commitments"], route_class=IdempotentRoute
+)
 
 
 @commitments_router.get(

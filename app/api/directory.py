@@ -9,6 +9,7 @@ from app.api import examples
 from app.api.auth import ApiAnalyst
 from app.api.deals import checked, invalid
 from app.api.errors import STALE_VERSION, ApiProblem, problem_responses
+from app.api.idempotency import IdempotentRoute
 from app.api.schemas import (
     HardwareIn,
     HardwareOut,
@@ -29,7 +30,7 @@ from app.services.deals import StaleEdit, ValidationFailed
 from app.services.directory import save_hardware, save_organization
 from app.unit_of_work import SessionDep
 
-router = APIRouter()
+router = APIRouter(route_class=IdempotentRoute)
 READ = problem_responses(401, 404, 422)
 CREATE = problem_responses(400, 401, 403, 422)
 UPDATE = problem_responses(400, 401, 403, 404, 409, 422)

@@ -239,9 +239,11 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         "revoked, or a write was sent without an API token.",
         403: "The API token's user lacks the analyst role.",
         404: "No such record (deleted deals count as missing).",
-        409: "A conflict: the record changed since `version` was read, or a likely "
-        "duplicate needs a `duplicate_decision`.",
-        422: "Invalid values: `errors` names each bad field or query parameter.",
+        409: "A conflict: the record changed since `version` was read, a likely "
+        "duplicate needs a `duplicate_decision`, or the request first sent with this "
+        "`Idempotency-Key` is still running.",
+        422: "Invalid values: `errors` names each bad field or query parameter (or the "
+        "`Idempotency-Key` sent was used for another request).",
         502: "A link to read could not be fetched: the site failed, was too slow or had no text.",
     }
     return {code: {"model": Problem, "description": descriptions[code]} for code in codes}

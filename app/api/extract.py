@@ -9,13 +9,14 @@ from pydantic import BaseModel, Field
 
 from app.api.auth import ApiAnalyst
 from app.api.errors import VALIDATION, ApiProblem, problem_responses
+from app.api.idempotency import IdempotentRoute
 from app.config import Settings
 from app.extract.draft import Draft
 from app.extract.fetch import FetchFailed, FetchRefused
 from app.extract.report import NothingToRead, read_report
 from app.unit_of_work import SessionDep
 
-router = APIRouter(tags=["extract"])
+router = APIRouter(tags=["extract"], route_class=IdempotentRoute)
 
 
 class ExtractIn(BaseModel):

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from app.api.errors import problem_responses
+from app.api.idempotency import IdempotentRoute
 from app.derived.cache import FigureCache
 from app.domain.flows import Flow
 from app.domain.vocabulary import OrgKind, Status
@@ -14,7 +15,7 @@ from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, deal_network
 from app.unit_of_work import SessionDep
 from app.web.network import NetworkFilters, NetworkLinks, NodeLimit, network_key
 
-router = APIRouter(tags=["network"])
+router = APIRouter(tags=["network"], route_class=IdempotentRoute)
 
 
 class NetworkNodeOut(BaseModel):

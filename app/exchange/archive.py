@@ -85,6 +85,8 @@ LEFT_OUT = {
     "change_counter": "a cache key, bumped on load",
     "api_token": "credentials of programs: issue new tokens after a move",
     "login_attempt": "short-lived sign-in throttling",
+    "user_session": "browsers signed in: everyone signs in again after a move",
+    "idempotency_key": "answers kept a day for API retries, tied to the tokens left out",
     "alembic_version": "recorded in the manifest as schema_revision",
 }
 

@@ -1,4 +1,5 @@
-"""Signing in and out, the account page with API tokens, user management and the audit log."""
+"""Signing in and out, the account page (password, sessions, API tokens), user management and
+the audit log."""
 
 import time
 from urllib.parse import urlencode
@@ -6,14 +7,21 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app.accounts import users
+from app.accounts import sessions, users
 from app.domain.vocabulary import UserRole
 from app.models import User
 from app.queries.audit import AuditFilters, list_audit_events
 from app.unit_of_work import SessionDep
 from app.web.forms import FormDataDep, field, redirect_after_post, safe_next
 from app.web.render import render
-from app.web.security import SESSION_COOKIE, Admin, CurrentUser, SignedIn, session_cookie
+from app.web.security import (
+    SESSION_COOKIE,
+    Admin,
+    CurrentUser,
+    SignedIn,
+    session_cookie,
+    session_token,
+)
 
 router = APIRouter()
 # Each failed sign-in in the lock window adds this many seconds to the next refusal (max 2 s).
@@ -52,20 +60,75 @@ def login_submit(request: Request, session: SessionDep, form: FormDataDep) -> Re
             status_code=401,
         )
     response = redirect_after_post(request, target)
-    response.set_cookie(**session_cookie(request, user))
+    response.set_cookie(**session_cookie(request, session, user))
     return response
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """End this browser's session on the server too: a copy of the cookie stops working."""
+    if token := session_token(request):
+        sessions.end_session(session, token)
     response = redirect_after_post(request, "/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
+def _account_page(
+    request: Request, session: SessionDep, user: User, status_code: int = 200, **context: object
+) -> Response:
+    """/account with its tokens and sessions, and whatever a form's answer adds."""
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "tokens": users.list_tokens(session, user),
+            "sessions": sessions.list_sessions(session, user),
+            "current_session": session_token(request),
+            "is_current": sessions.is_current,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/account", name="account")
 def account(request: Request, session: SessionDep, user: SignedIn) -> Response:
-    return render(request, "accounts/account.html", {"tokens": users.list_tokens(session, user)})
+    return _account_page(request, session, user)
+
+
+@router.post("/account/password", name="password_change")
+def password_change(
+    request: Request, session: SessionDep, user: SignedIn, form: FormDataDep
+) -> Response:
+    """The current password and the new one twice; the user's other sessions are ended, this
+    one stays. Problems are shown beside their fields (422); no password is sent back."""
+    problems = users.change_password(
+        session,
+        user,
+        str(form.get("current_password") or ""),
+        str(form.get("new_password") or ""),
+        str(form.get("new_password_again") or ""),
+        keep_session=session_token(request),
+    )
+    if problems:
+        return _account_page(request, session, user, 422, password_errors=problems)
+    return redirect_after_post(
+        request,
+        str(request.url_for("account")),
+        flash="Password changed. Your other sessions are signed out.",
+    )
+
+
+@router.post("/account/sessions/end", name="sessions_end")
+def sessions_end(request: Request, session: SessionDep, user: SignedIn) -> Response:
+    """Sign out everywhere: every session of this user ends, this browser's too."""
+    sessions.end_sessions(session, user)
+    response = redirect_after_post(
+        request, str(request.url_for("login_form")), flash="You are signed out everywhere."
+    )
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 @router.post("/account/tokens", name="token_create")
@@ -79,18 +142,8 @@ def token_create(
     try:
         token, clear = users.create_token(session, user, name)
     except users.UserError as exc:
-        return render(
-            request,
-            "accounts/account.html",
-            {"tokens": users.list_tokens(session, user), "token_error": str(exc), "name": name},
-            status_code=422,
-        )
-    return render(
-        request,
-        "accounts/account.html",
-        {"tokens": users.list_tokens(session, user), "new_token": clear, "new_name": token.name},
-        status_code=201,
-    )
+        return _account_page(request, session, user, 422, token_error=str(exc), name=name)
+    return _account_page(request, session, user, 201, new_token=clear, new_name=token.name)
 
 
 @router.post("/account/tokens/{token_id:int}/revoke", name="token_revoke")

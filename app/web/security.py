@@ -1,6 +1,7 @@
 """Who is asking, what they may do, CSRF, and the security headers on every response.
 
-- Sessions are a signed, HttpOnly, SameSite=Lax cookie (Secure over https) holding the user id.
+- Sessions live in the database (app/accounts/sessions.py); the signed, HttpOnly, SameSite=Lax
+  cookie (Secure over https) holds only the session's random token.
 - The JSON API also accepts `Authorization: Bearer <token>`; such requests carry no cookie
   credentials, so they need no CSRF token.
 - Every POST/PUT/PATCH/DELETE made with cookies must echo the CSRF token, as the form field
@@ -16,7 +17,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.users import user_for_token
+from app.accounts.sessions import SESSION_LIFETIME, session_for, start_session
+from app.accounts.users import token_for
 from app.config import Settings
 from app.domain.vocabulary import UserRole
 from app.models import User
@@ -26,7 +28,7 @@ SESSION_COOKIE = "cdt_session"
 CSRF_COOKIE = "cdt_csrf"
 FLASH_COOKIE = "cdt_flash"
 FLASH_MAX_AGE = 120
-SESSION_MAX_AGE = 14 * 24 * 3600
+SESSION_MAX_AGE = int(SESSION_LIFETIME.total_seconds())
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ROLE_RANK = {UserRole.VIEWER: 0, UserRole.ANALYST: 1, UserRole.ADMIN: 2}
 # Reachable without signing in even on a private instance.
@@ -63,11 +65,12 @@ def _is_https(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def session_cookie(request: Request, user: User) -> dict[str, Any]:
-    """Arguments for Response.set_cookie that sign `user` in."""
+def session_cookie(request: Request, session: Session, user: User) -> dict[str, Any]:
+    """Start a session for `user`: the arguments for Response.set_cookie that sign them in."""
+    token = start_session(session, user, request.headers.get("user-agent", ""))
     return {
         "key": SESSION_COOKIE,
-        "value": _serializer(request, "session").dumps({"uid": user.id}),
+        "value": _serializer(request, "session").dumps({"sid": token}),
         "max_age": SESSION_MAX_AGE,
         "httponly": True,
         "samesite": "lax",
@@ -76,7 +79,9 @@ def session_cookie(request: Request, user: User) -> dict[str, Any]:
     }
 
 
-def _user_from_cookie(request: Request, session: Session) -> User | None:
+def session_token(request: Request) -> str | None:
+    """The session token this browser's signed cookie holds, if it is genuine (whether the
+    session still exists is for the database to say)."""
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
@@ -84,8 +89,14 @@ def _user_from_cookie(request: Request, session: Session) -> User | None:
         data = _serializer(request, "session").loads(raw, max_age=SESSION_MAX_AGE)
     except BadSignature:
         return None
-    user = session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    return user if user is not None and user.is_active else None
+    token = data.get("sid") if isinstance(data, dict) else None
+    return token if isinstance(token, str) else None
+
+
+def _user_from_cookie(request: Request, session: Session) -> User | None:
+    token = session_token(request)
+    row = session_for(session, token) if token else None
+    return row.user if row is not None else None
 
 
 def load_user(request: Request, session: SessionDep) -> User | None:
@@ -93,12 +104,14 @@ def load_user(request: Request, session: SessionDep) -> User | None:
     user: User | None = None
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        user = user_for_token(session, authorization[7:])
-        if user is None:
+        token = token_for(session, authorization[7:])
+        if token is None:
             raise HTTPException(
                 401, "The API token is unknown or revoked.", {"WWW-Authenticate": "Bearer"}
             )
+        user = token.user
         request.state.token_auth = True
+        request.state.api_token_id = token.id  # the client an Idempotency-Key belongs to
     else:
         user = _user_from_cookie(request, session)
     request.state.user = user
