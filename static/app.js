@@ -16,6 +16,15 @@ document.addEventListener("htmx:configRequest", (event) => {
   }
 });
 
+// A request for the address already shown (rows per page chosen, then Apply) replaces the
+// history entry instead of pushing a second, identical one.
+document.addEventListener("htmx:beforeHistoryUpdate", (event) => {
+  const history = event.detail.history;
+  if (history.type === "push" && new URL(history.path, window.location.href).href === window.location.href) {
+    history.type = "replace";
+  }
+});
+
 // "Remove" on a party or hardware row: without JavaScript it posts the form back without the
 // row; here the row simply goes, and focus moves to the row's "Add another" button.
 document.addEventListener("click", (event) => {

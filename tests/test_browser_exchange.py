@@ -3,6 +3,7 @@ import that changes one deal and clears a field of another (warned before confir
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -78,5 +79,14 @@ def test_export_some_columns_then_preview_an_import(signed_in: Page, base_url: s
     expect(page.locator(".import-confirm [role=alert]")).to_contain_text(
         f"#{cleared['id']} (summary)"
     )
+    # Its buttons side by side, each as wide as its words, not stacked across the page.
+    boxes = [
+        page.get_by_role("button", name=name).bounding_box()
+        for name in (re.compile(r"^Import \d+ deals?$"), "Check again", "Check the file")
+    ]
+    assert all(box is not None for box in boxes)
+    confirm, again, upload = (box for box in boxes if box is not None)
+    assert abs(confirm["y"] - again["y"]) < 2 and again["x"] > confirm["x"] + confirm["width"]
+    assert max(b["width"] for b in (confirm, again, upload)) < 400
     assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "import-preview.png"), full_page=True)

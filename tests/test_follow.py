@@ -152,7 +152,9 @@ def test_the_private_feed_has_a_secret_revocable_url_and_settings_are_saved(
     assert found is not None
     url = found[1].replace("http://testserver", "")
     with TestClient(analyst.app) as anonymous:
-        feed = feedparser.parse(anonymous.get(url).content)
+        answer = anonymous.get(url)
+        assert answer.headers["content-type"] == "application/atom+xml; charset=utf-8"
+        feed = feedparser.parse(answer.content)
         assert not feed.bozo and len(feed.entries) == 1
         assert feed.entries[0].title == f"{deal.title} (via deal)"
         assert "→ cancelled" in feed.entries[0].summary

@@ -51,7 +51,9 @@ def test_a_saved_views_page_feed_and_csv_hold_the_same_deals(
     assert [int(row["id"]) for row in rows] == page_ids
     assert analyst.get(f"/views/{view.id}.csv").text == analyst.get(f"/deals.csv?{view.query}").text
 
-    feed = feedparser.parse(analyst.get(f"/views/{view.id}/feed.atom").content)
+    answer = analyst.get(f"/views/{view.id}/feed.atom")
+    assert answer.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    feed = feedparser.parse(answer.content)
     plain = feedparser.parse(analyst.get(f"/feed.atom?{view.query}").content)
     assert not feed.bozo and feed.feed.title.startswith("Microsoft confirmed — ")
     assert [e.id for e in feed.entries] == [e.id for e in plain.entries]

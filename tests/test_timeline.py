@@ -373,7 +373,12 @@ def test_organization_lanes(demo_client: TestClient, demo: Session) -> None:
     microsoft = lanes[names.index("Microsoft")]
     deals = len(table_ids(demo, "party=microsoft"))
     assert f"{deals} deals" in microsoft.select_one(".lane-label").get_text()
-    assert {r["y"] for r in microsoft.select("rect.seg")} == {str(1 + 10 * i) for i in range(deals)}
+    assert {r["y"] for r in microsoft.select("rect.seg")} == {str(1 + 16 * i) for i in range(deals)}
+    # Each deal's row is labelled with its title, and the busiest organization comes first.
+    titles = [a.get_text() for a in microsoft.select(".lane-deals a")]
+    assert len(titles) == deals and all(titles)
+    counts = [len(lane.select(".lane-deals li")) for lane in lanes]
+    assert counts == sorted(counts, reverse=True)
     assert microsoft.select_one('a[aria-current="true"]') is None
     assert page.select_one('.option-links a[aria-current="true"]').get_text() == "organization"
 

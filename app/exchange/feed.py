@@ -17,6 +17,8 @@ from app.queries.deals import ResolvedFilters, deal_conditions
 from app.queries.facets import filter_chips
 
 FEED_LIMIT = 50
+# Every Atom answer says its encoding, so no reader has to guess it.
+ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 FEED_TITLE = "Compute Deal Tracker: status changes"
 
 

@@ -163,6 +163,10 @@ class DealFilters:
             sort = self.registry.sort.first_direction(key)
         return self._replace(sort=sort, page=1)
 
+    def searching(self, text: str) -> "DealFilters":
+        """This view searching for `text` instead, back on page 1."""
+        return self._replace(q=text, page=1)
+
     def on_page(self, page: int) -> "DealFilters":
         return self._replace(page=page)
 

@@ -256,12 +256,32 @@ class NewDealInput(DealInput):
         return self
 
 
+# The statuses that make a deal official: recording one may set the deal's announced date.
+ANNOUNCING = (Status.ANNOUNCED.value, Status.CONFIRMED.value)
+
+
 class StatusInput(Input):
     status: StatusChoice
     effective: RequiredDate = Field(alias="effective_on")
+    announced: OptionalDate = Field(
+        None,
+        alias="announced_on",
+        description="Sets the deal's announced date; only with `announced` or `confirmed`.",
+    )
     note: LongText = None
     source: SourceInput | None = Field(None, description="A new source (or `source_id`).")
     source_id: RecordId | None = Field(None, description="A source already on this deal.")
+
+    @field_validator("announced")
+    @classmethod
+    def _announced_when_official(
+        cls, announced: PartialDate | None, info: ValidationInfo
+    ) -> PartialDate | None:
+        if announced is not None and info.data.get("status") not in (None, *ANNOUNCING):
+            raise refuse(
+                "announced", "an announced date goes with the status announced or confirmed"
+            )
+        return announced
 
     @field_validator("source_id")
     @classmethod

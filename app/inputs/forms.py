@@ -13,6 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import ValidationError
 
 from app.domain.cells import number_cell
+from app.domain.formatting import amount_text
 from app.inputs.deal import DealInput, NewDealInput, SourceInput, StatusInput, field_names
 from app.inputs.errors import SOURCE_FIELDS, FormErrors, FormNaming, InputErrors
 from app.inputs.records import HardwareRecordInput, OrganizationInput, split_aliases
@@ -23,6 +24,8 @@ from app.models import Deal
 M = TypeVar("M", bound=Input)
 PARTY_COLUMNS = ("party_organization", "party_role")
 HARDWARE_COLUMNS = ("hardware_name", "hardware_chips", "hardware_type", "hardware_vendor")
+# Whole amounts, shown back as they are typed (`3.2B`), not as all their digits.
+WHOLE_AMOUNTS = frozenset(("value_usd", "chips"))
 
 
 class Form(Protocol):
@@ -117,6 +120,7 @@ def read_status(form: Form) -> FormReading[StatusInput]:
     data = {
         "status": text(form, "status"),
         "effective_on": text(form, "effective_on"),
+        "announced_on": text(form, "announced_on"),
         "note": text(form, "note"),
         "source_id": text(form, "source_id") or None,
         "source": source_data(form, "source"),
@@ -142,9 +146,11 @@ def read_hardware(form: Form) -> FormReading[HardwareRecordInput]:
     return _read(HardwareRecordInput, data, FormNaming())
 
 
-def _form_text(value: Any) -> str:
+def _form_text(value: Any, *, amount: bool = False) -> str:
     if value is None:
         return ""
+    if amount and isinstance(value, int):
+        return amount_text(value)
     return number_cell(value) if isinstance(value, float) else str(value)
 
 
@@ -152,14 +158,17 @@ def deal_form_values(deal: Deal) -> tuple[dict[str, str], dict[str, list[str]]]:
     """The saved deal as its form's fields: single values, and the columns of its rows."""
     data = deal_data(deal)
     names = field_names(DealInput)
-    single = {names[n]: _form_text(data[names[n]]) for n in DealInput.column_fields()}
+    single = {
+        names[n]: _form_text(data[names[n]], amount=n in WHOLE_AMOUNTS)
+        for n in DealInput.column_fields()
+    }
     hardware = data["hardware"]
     multi = {
         "deal_type": list(data["deal_types"]),
         "party_organization": [p["organization"] for p in data["parties"]],
         "party_role": [p["role"] for p in data["parties"]],
         **{
-            column: [_form_text(line[key]) for line in hardware]
+            column: [_form_text(line[key], amount=key in WHOLE_AMOUNTS) for line in hardware]
             for column, key in zip(
                 HARDWARE_COLUMNS, ("name", "chips", "type", "vendor"), strict=True
             )

@@ -1,28 +1,92 @@
-"""Reading the audit trail: a deal's history, and the admins' filtered log."""
+"""Reading the audit trail: a deal's history, and the admins' filtered log, in people's words:
+a field as it is said ("updated by", not `updated_by_id`), a user by name, a record by number."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.datastructures import QueryParams
 
+from app.domain.dates import PartialDate, PartialDateError
 from app.domain.vocabulary import AuditAction, values
 from app.inputs.types import as_id
 from app.models import AuditEvent, User
 
-AUDIT_PAGE = 100
+AUDIT_PAGE = 50
 ENTITY_TYPES = ("deal", "organization", "hardware", "source", "status_event", "user")
+# Fields holding a user's id (`updated_by_id`): shown as that user's name.
+USER_FIELDS = frozenset(("created_by_id", "updated_by_id", "recorded_by_id", "user_id"))
 
 
-def deal_history(session: Session, deal_id: int) -> list[AuditEvent]:
+@dataclass(frozen=True)
+class Change:
+    """One field of an audit entry as people read it: its name in words, before → after."""
+
+    field: str
+    before: str | User | None  # a user is shown as the page shows users (by name to the public)
+    after: str | User | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    event: AuditEvent
+    changes: list[Change]
+
+
+def field_words(name: str) -> str:
+    """`updated_by_id` → `updated by`, `merged_into_id` → `merged into`."""
+    return name.removesuffix("_id").replace("_", " ")
+
+
+def _value_words(name: str, value: Any, users: dict[int, User]) -> str | User | None:
+    if value is None:
+        return None
+    if name.endswith("_id") and isinstance(value, int):
+        return users.get(value, f"user #{value}") if name in USER_FIELDS else f"#{value}"
+    return str(value)
+
+
+def readable(session: Session, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+    """The events with their changes in words, the users they name loaded in one query."""
+    user_ids = {
+        value
+        for event in events
+        for name, pair in (event.changes or {}).items()
+        if name in USER_FIELDS
+        for value in pair
+        if isinstance(value, int)
+    }
+    users = {
+        user.id: user
+        for user in (session.scalars(select(User).where(User.id.in_(user_ids))) if user_ids else ())
+    }
+    return [
+        AuditEntry(
+            event,
+            [
+                Change(
+                    field_words(name),
+                    _value_words(name, pair[0], users),
+                    _value_words(name, pair[1], users),
+                )
+                for name, pair in (event.changes or {}).items()
+            ],
+        )
+        for event in events
+    ]
+
+
+def deal_history(session: Session, deal_id: int) -> list[AuditEntry]:
     stmt = (
         select(AuditEvent)
         .where(AuditEvent.deal_id == deal_id)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .options(selectinload(AuditEvent.user))
     )
-    return list(session.scalars(stmt))
+    return readable(session, list(session.scalars(stmt)))
 
 
 @dataclass(frozen=True)
@@ -31,7 +95,8 @@ class AuditFilters:
     action: str = ""
     user: str = ""
     deal_id: int | None = None
-    since: date | None = None
+    since: PartialDate | None = None
+    since_text: str = ""  # as typed, shown back (with a message when it is no date)
     page: int = 1
 
     @classmethod
@@ -42,9 +107,10 @@ class AuditFilters:
         deal = params.get("deal_id", "")
         since = params.get("since", "")
         page = params.get("page", "1")
+        since = since.strip()
         try:
-            since_date = date.fromisoformat(since) if since else None
-        except ValueError:
+            since_date = PartialDate.parse(since) if since else None
+        except PartialDateError:
             since_date = None
         return cls(
             entity_type=entity if entity in ENTITY_TYPES else "",
@@ -52,6 +118,7 @@ class AuditFilters:
             user=params.get("user", "").strip(),
             deal_id=as_id(deal),
             since=since_date,
+            since_text=since,
             page=as_id(page) or 1,
         )
 
@@ -60,13 +127,20 @@ class AuditFilters:
         if self.deal_id is not None:
             out["deal_id"] = str(self.deal_id)
         if self.since is not None:
-            out["since"] = self.since.isoformat()
+            out["since"] = self.since_text
         return {k: v for k, v in out.items() if v}
+
+    @property
+    def since_problem(self) -> str:
+        """Why `since` was left out, if it was typed but is no date."""
+        if self.since_text and self.since is None:
+            return f"'{self.since_text}' is not a date: write 2025, 2025-Q2, 2025-06 or 2025-06-27"
+        return ""
 
 
 @dataclass(frozen=True)
 class AuditPage:
-    events: list[AuditEvent]
+    entries: list[AuditEntry]
     has_more: bool
 
 
@@ -85,7 +159,8 @@ def list_audit_events(session: Session, f: AuditFilters) -> AuditPage:
             )
         )
     if f.since is not None:
-        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(f.since, time(), UTC))
+        start = datetime.combine(f.since.start, time(), UTC)
+        stmt = stmt.where(AuditEvent.occurred_at >= start)
     stmt = stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     rows = list(session.scalars(stmt.limit(AUDIT_PAGE + 1).offset((f.page - 1) * AUDIT_PAGE)))
-    return AuditPage(rows[:AUDIT_PAGE], len(rows) > AUDIT_PAGE)
+    return AuditPage(readable(session, rows[:AUDIT_PAGE]), len(rows) > AUDIT_PAGE)

@@ -160,7 +160,8 @@ class Lanes:
         return self.total > len(self.lifecycles)
 
     def by_organization(self) -> list[OrganizationLane]:
-        """A lane per organization taking part in the deals shown, most recently active first."""
+        """A lane per organization taking part in the deals shown: the most deals first, then
+        the most recently active, then by name."""
         lanes: dict[int, OrganizationLane] = {}
         for lc in self.lifecycles:
             for organization, _roles in lc.deal.parties_by_organization():
@@ -168,7 +169,11 @@ class Lanes:
                 lane.lifecycles.append(lc)
         return sorted(
             lanes.values(),
-            key=lambda lane: (-lane.last_activity.toordinal(), lane.organization.name.lower()),
+            key=lambda lane: (
+                -len(lane.lifecycles),
+                -lane.last_activity.toordinal(),
+                lane.organization.name.lower(),
+            ),
         )
 
 

@@ -432,6 +432,8 @@ def record_status(session: Session, deal: Deal, status_in: StatusInput, user: Us
     )
     deal.status_events.append(event)
     deal.refresh_status()
+    if status_in.announced is not None:
+        deal.announced = status_in.announced
     deal.updated_by_id = user.id
     deal.updated_at = utcnow()
     _commit_append(session)

@@ -188,11 +188,13 @@ def admin_user_update(
 def audit_index(request: Request, session: SessionDep, admin: Admin) -> Response:
     filters = AuditFilters.from_query(request.query_params)
     page = list_audit_events(session, filters)
-    next_url = None
+    next_url = previous_url = None
     if page.has_more:
         next_url = "?" + urlencode({**filters.params(), "page": filters.page + 1})
+    if filters.page > 1:
+        previous_url = "?" + urlencode({**filters.params(), "page": filters.page - 1})
     return render(
         request,
         "accounts/audit.html",
-        {"page": page, "filters": filters, "next_url": next_url},
+        {"page": page, "filters": filters, "next_url": next_url, "previous_url": previous_url},
     )

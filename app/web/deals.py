@@ -19,6 +19,7 @@ from app.queries.deals import (
 )
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import TrackRecord, track_records
+from app.queries.suggestions import did_you_mean
 from app.services.deals import DealError, delete_deal, restore_deal
 from app.services.merging import merge_deals, undo_merge
 from app.unit_of_work import SessionDep
@@ -60,6 +61,7 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
     known, later = figures_within(request, session, key, compute)
     total, counts = known if known is not None else (None, None)
     deal_page = list_deals(session, rf, total=total, count=False)
+    searched = str(rf.filters.value("q") or "")
     response = render(
         request,
         "deals/index.html",
@@ -75,6 +77,9 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
             "facets": None if counts is None else deal_facets(session, rf, view.url, counts),
             "chips": filter_chips(rf, view.url),
             "raw": request.query_params,
+            "suggestions": did_you_mean(session, searched)
+            if searched and not deal_page.rows and deal_page.page == 1
+            else [],
         },
         block="deal_results",
     )

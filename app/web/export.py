@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from app.domain.cells import CellError
 from app.exchange.archive import dump
 from app.exchange.export import check_columns, export_csv, export_filename
-from app.exchange.feed import build_feed, feed_events, feed_title
+from app.exchange.feed import ATOM_MEDIA_TYPE, build_feed, feed_events, feed_title
 from app.filters import FilterError
 from app.queries.deals import ResolvedFilters
 from app.unit_of_work import SessionDep
@@ -68,7 +68,7 @@ def feed_atom(request: Request, session: SessionDep, rf: Filters) -> Response:
         html_url=html_url,
         deal_url_prefix=deal_url_prefix(request),
     )
-    return Response(body, media_type="application/atom+xml; charset=utf-8")
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/admin/archive.zip", name="archive_zip")

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from app.domain.vocabulary import FollowTarget, ViewPage, values
 from app.exchange.export import export_csv, export_filename
-from app.exchange.feed import build_feed, feed_events, feed_title
+from app.exchange.feed import ATOM_MEDIA_TYPE, build_feed, feed_events, feed_title
 from app.models import SavedView, User, utcnow
 from app.notify.feed import notification_feed
 from app.services.follows import (
@@ -142,7 +142,7 @@ def view_feed(request: Request, session: SessionDep, user: CurrentUser, view_id:
         html_url=view_page_url(request, view),
         deal_url_prefix=deal_url_prefix(request),
     )
-    return Response(body, media_type="application/atom+xml")
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/views/{view_id:int}.csv", name="view_csv")
@@ -273,7 +273,7 @@ def notification_feed_page(request: Request, session: SessionDep, token: str) ->
         html_url=str(request.url_for("following")),
         deal_url_prefix=deal_url_prefix(request),
     )
-    return Response(body, media_type="application/atom+xml")
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 def _request_user(request: Request) -> User | None:

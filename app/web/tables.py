@@ -68,6 +68,9 @@ class TableView:
             return None
         return "descending" if self.filters.sort_descending else "ascending"
 
+    def search_url(self, text: str) -> str:
+        return self.url(self.filters.searching(text))
+
     def page_url(self, page: int) -> str:
         return self.url(self.filters.on_page(page))
 
