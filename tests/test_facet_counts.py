@@ -84,6 +84,7 @@ def test_each_unfiltered_facet_count_is_its_links_row_count(
         ("vendor", organizations),
         ("hardware", hardware),
         ("replaced", ["no", "yes"]),
+        ("hardware_named", ["no", "yes"]),
     ):
         if data.draw(st.integers(0, 3), label=f"use {name}") == 0:
             pairs += [(name, value) for value in data.draw(subsets(choices), label=name)]

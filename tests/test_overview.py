@@ -173,9 +173,11 @@ def test_hardware_by_quarter_on_hand_made_deals(client: TestClient, session: Ses
     assert ("/deals?hardware_type=gpu&reported_from=2026-Q1&reported_to=2026-Q1", 2) in figures
     for href, claimed in figures:
         assert table_total(session, href) == claimed, href
-    # "Unspecified" has no table filter: its segment is drawn but is not a link.
+    # "Unspecified" links to the deals that name no hardware (counted by the loop above).
     rects = soup(html).select("section[aria-labelledby=hw-chart-heading] rect.hw-unspecified")
-    assert len(rects) == 1 and rects[0].parent.name != "a"
+    assert len(rects) == 1 and rects[0].parent.name == "a"
+    assert "hardware_named=no" in rects[0].parent["href"]
+    assert (rects[0].parent["href"], 1) in figures
 
 
 def _share_links(html: str) -> list[tuple[str, str]]:
@@ -234,19 +236,33 @@ def test_hardware_share_by_deals_capacity_and_value(client: TestClient, session:
         ("status", "confirmed"), ("status", "rumored"),
     }  # fmt: skip
     assert form.select_one("select[name=share_by] option[selected]")["value"] == "capacity"
+    # The filters it takes read as words, each a chip that removes it and keeps the measure.
+    section = soup(page.text).select_one("section.share-section")
+    assert section is not None and "status=" not in section.select_one("#share-scope").get_text()
+    chips = {a.get_text(" ", strip=True): a["href"] for a in section.select("ul.chips a.chip")}
+    assert chips == {
+        "Status: Confirmed ×": "http://testserver/?status=rumored&share_by=capacity",
+        "Status: Rumored ×": "http://testserver/?status=confirmed&share_by=capacity",
+    }
     links = _share_links(page.text)
     assert [text for _, text in links] == ["40 %", "60 %"]
     gpu_href = next(href for href, text in links if text == "40 %")
     assert "status=confirmed" in gpu_href and "hardware_type=gpu" in gpu_href
     assert table_total(session, gpu_href) == 2  # the two GPU deals whose MW it sums
+    unspecified = []
     for href, _ in _share_links(client.get("/?share_by=deals").text):
         rf = resolve_filters(session, DealFilters.from_query(parse_qsl(urlsplit(href).query)))
         quarter = str(rf.filters.value("reported_from"))
-        group = rf.filters.value("hardware_type")[0]
+        types = rf.filters.value("hardware_type")
+        if not types:  # "Unspecified": the deals that name no hardware
+            assert rf.filters.value("hardware_named") == ("no",), href
+            unspecified.append(href)
+        group = types[0] if types else "unspecified"
         row = next(r for r in hardware_share(session, rf, "deals") if str(r.quarter) == quarter)
         assert table_total(session, href) == next(
             c.amount for c in row.cells if c.group.key == group
         )
+    assert len(unspecified) == 1 and table_total(session, unspecified[0]) == 1
     assert client.get("/?share_by=chips").status_code == 400
 
 

@@ -129,6 +129,13 @@ def _deals_with_hardware(condition: Condition) -> Condition:
     )
 
 
+def _hardware_named(chosen: tuple[str, ...]) -> Condition:
+    if set(chosen) >= {"yes", "no"}:
+        return Deal.id.is_not(None)
+    named = select(DealHardware.deal_id)
+    return Deal.id.in_(named) if "yes" in chosen else Deal.id.not_in(named)
+
+
 def _ids(conditions: list[Condition]) -> Select[int]:
     return select(Deal.id).where(*conditions)
 
@@ -288,6 +295,14 @@ FILTERS = Registry(
         label="Hardware",
         help="Hardware model slug",
         condition=lambda hardware_ids: _deals_with_hardware(Hardware.id.in_(hardware_ids)),
+    ),
+    Choice(
+        "hardware_named",
+        label="Hardware named",
+        help="`no`: deals that name no hardware (the overview's share calls them "
+        "Unspecified); `yes`: deals that name some.",
+        vocabulary=["no", "yes"],
+        condition=_hardware_named,
     ),
     DateBound(
         "reported_from",

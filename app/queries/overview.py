@@ -431,7 +431,7 @@ class ShareCell:
     amount: float
     percent: float  # of the quarter's total over the groups
     start: float  # the percent of the groups before it, where its bar segment begins
-    query: str | None  # the /deals query of the deals it counts (None: "unspecified")
+    query: str  # the /deals query of the deals it counts
 
 
 @dataclass(frozen=True)
@@ -491,10 +491,12 @@ def hardware_share(
             presets: dict[str, Any] = {"reported_from": when, "reported_to": when}
             if g.types:
                 presets["hardware_type"] = g.types
+            else:  # the deals that name no hardware
+                presets["hardware_named"] = ("no",)
             part = amounts.get(g.key, 0.0)
             query = rf.filters._replace(**presets).on_page(1).query_string(paging=False)
             percent = 100 * part / total if total else 0.0
-            cells.append(ShareCell(g, part, percent, start, query if g.types else None))
+            cells.append(ShareCell(g, part, percent, start, query))
             start += percent
         rows.append(ShareRow(when, total, cells))
     return rows

@@ -22,8 +22,12 @@ def deals_url(f: DealFilters) -> str:
 
 def quarter_url(quarter: PartialDate, group: HardwareGroup | None = None) -> str:
     """The filtered table behind a bar (all deals of the quarter) or one of its segments."""
-    types = group.types if group else ()
-    return deals_url(DealFilters(hardware_type=types, reported_from=quarter, reported_to=quarter))
+    f = DealFilters(reported_from=quarter, reported_to=quarter)
+    if group is None:
+        return deals_url(f)
+    if not group.types:  # "unspecified": the deals that name no hardware
+        return deals_url(f._replace(hardware_named=("no",)))
+    return deals_url(f._replace(hardware_type=group.types))
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Segment:
     count: int
     y: float
     height: float
-    url: str | None  # None when the table has no filter for the group ("unspecified")
+    url: str  # the table of its deals
     label: str
 
 
@@ -114,7 +118,7 @@ def hardware_chart(data: HardwareByQuarter) -> BarChart:
                     count=count,
                     y=round(y, 2),
                     height=round(height, 2),
-                    url=quarter_url(row.quarter, group) if group.types else None,
+                    url=quarter_url(row.quarter, group),
                     label=f"{group.label}, {row.quarter.label}: {_plural(count, 'deal')}",
                 )
             )

@@ -10,6 +10,7 @@ colours cluster, the busier ones on the inner ring.
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 from app.domain.flows import Flow
 from app.domain.vocabulary import OrgKind
@@ -185,11 +186,17 @@ def flow_phrases(edge: Edge, names: dict[int, str]) -> list[str]:
     ]
 
 
-def edge_title(edge: Edge, names: dict[int, str]) -> str:
-    """The hover text of an edge: the pair, its deals and statuses, what flows."""
-    statuses = ", ".join(
-        f"{count} {word_for(status).lower()}" for status, count in edge.statuses.items()
-    )
-    flows = "; ".join(flow_phrases(edge, names)) or "no flow stated (partners)"
+@cache
+def _status_word(status: str) -> str:
+    return word_for(status).lower()
+
+
+def edge_title(edge: Edge, names: dict[int, str], phrases: list[str] | None = None) -> str:
+    """The hover text of an edge: the pair, its deals and statuses, what flows (`phrases`:
+    its flow_phrases, when worked out already)."""
+    statuses = ", ".join(f"{n} {_status_word(status)}" for status, n in edge.statuses.items())
+    if phrases is None:
+        phrases = flow_phrases(edge, names)
+    flows = "; ".join(phrases) or "no flow stated (partners)"
     plural = "deal" if edge.deals == 1 else "deals"
     return f"{names[edge.a]} – {names[edge.b]}: {edge.deals} {plural} ({statuses}); {flows}"

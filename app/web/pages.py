@@ -13,8 +13,10 @@ from starlette.responses import Response
 from app.config import PROJECT_ROOT
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.outage import RETRY_AFTER, is_unavailable, outage_message
+from app.filters import DealFilters
 from app.queries.deals import ResolvedFilters
 from app.queries.directory import Counts, latest_status_events, overview_counts
+from app.queries.facets import filter_chips
 from app.queries.overview import (
     SHARE_MEASURES,
     Durations,
@@ -51,6 +53,11 @@ def home(request: Request, session: SessionDep, rf: OverviewFilters) -> Response
     hardware share takes the table's filters and `share_by` (deals, capacity or value)."""
     share_by = request.query_params.get("share_by", "deals")
 
+    def share_url(f: DealFilters) -> str:
+        """The overview with these filters and the same measure (a chip's removal)."""
+        query = f.query_string(paging=False)
+        return f"{request.url_for('home')}?{query + '&' if query else ''}share_by={share_by}"
+
     def compute() -> tuple[Counts, HardwareByQuarter, Durations, ProviderTotals]:
         return (
             overview_counts(session),
@@ -70,6 +77,7 @@ def home(request: Request, session: SessionDep, rf: OverviewFilters) -> Response
         "share_measures": SHARE_MEASURES,
         "share_filters": rf.filters.pairs(paging=False),
         "share_query": rf.filters.query_string(paging=False),
+        "share_chips": filter_chips(rf, share_url),
     }
     if known is not None:
         counts, by_quarter, durations, providers = known
