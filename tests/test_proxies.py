@@ -7,8 +7,11 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.config import Settings
 from app.db import make_engine
 from app.models import LoginAttempt
 from tests.live import live_server
@@ -84,3 +87,13 @@ def test_foreign_hosts_are_refused_and_links_use_the_site_url(tmp_path: Path) ->
             assert f'href="{public}/deals"' in page.text
             assert "Secure" in page.headers["set-cookie"]  # the public address is https
             assert base not in page.text and base not in json.dumps(body)
+
+
+def test_the_site_url_is_a_scheme_and_host() -> None:
+    assert Settings(site_url="https://deals.example.org/", secret_key="k").site_url == (
+        "https://deals.example.org"
+    )
+    assert Settings(secret_key="k").mail_site_url == "http://127.0.0.1:8000"
+    for wrong in ("deals.example.org", "ftp://deals.example.org", "https://example.org/deals"):
+        with pytest.raises(ValidationError):
+            Settings(site_url=wrong, secret_key="k")
