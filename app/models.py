@@ -362,6 +362,14 @@ class Deal(TimestampMixin, Base):
                 ("title", text("lower(title)")),
             )
         ),
+        # The few deleted deals: the network map counts an organization's live deals as all
+        # of its deals but these (app.queries.network.busiest_organizations).
+        Index(
+            "ix_deal_deleted",
+            "id",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
         *(
             Index(
                 f"ix_deal_live_{name}_desc",
@@ -778,6 +786,15 @@ class DealPair(Base):
     __table_args__ = (
         CheckConstraint("org_a <= org_b", name="ordered"),
         Index("ix_deal_pair_pair", "org_a", "org_b", "flows", "deal_id"),
+        # The rows saying an organization is in a deal, in organization order: its deals are
+        # counted from the index alone.
+        Index(
+            "ix_deal_pair_member",
+            "org_a",
+            "deal_id",
+            postgresql_where=text("org_a = org_b"),
+            sqlite_where=text("org_a = org_b"),
+        ),
     )
 
     deal_id: Mapped[int] = mapped_column(

@@ -1,5 +1,6 @@
 """The network map: the `parties_all` filter, edges, flows, circles, the API and the page."""
 
+from datetime import UTC, datetime
 from itertools import combinations
 from urllib.parse import parse_qsl, urlsplit
 
@@ -130,6 +131,21 @@ def test_the_busiest_are_drawn_and_the_rest_counted(client: TestClient, session:
     for bad in ("1", "x", "201", "²", "9" * 30):
         answer = client.get(f"/api/v1/network?limit={bad}")
         assert answer.status_code == 422 and "'limit' must be a whole number" in answer.text
+
+
+def test_deleted_deals_count_for_nobody_with_or_without_filters(session: Session) -> None:
+    # Without filters the counts come from the pair rows less the deleted deals' (no join).
+    hub, other = make_organization(session, "Hub"), make_organization(session, "Other")
+    live = make_deal(session, parties=[(hub, "customer"), (other, "provider")])
+    gone = make_deal(session, parties=[(hub, "customer"), (other, "provider")])
+    lone = make_deal(session, parties=[(make_organization(session, "Lone"), "customer")])
+    for deleted in (gone, lone):
+        deleted.deleted_at = datetime.now(UTC)
+    session.flush()
+    for query in ([], [("status", live.status)]):
+        network = deal_network(session, resolve_filters(session, DealFilters.from_query(query)))
+        assert [(n.name, n.deals) for n in network.nodes] == [("Hub", 1), ("Other", 1)], query
+        assert network.organizations == 2 and [e.deals for e in network.edges] == [1], query
 
 
 # Circles -------------------------------------------------------------------------------------
