@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
-from app.outage import RETRY_AFTER, is_unavailable, outage_message
 from app.filters import DealFilters
+from app.outage import RETRY_AFTER, is_unavailable, outage_message
 from app.queries.deals import ResolvedFilters
 from app.queries.directory import Counts, latest_status_events, overview_counts
 from app.queries.facets import filter_chips
