@@ -133,12 +133,13 @@ def keep_answer(claimed: Claim, response: Response) -> None:
     row = claimed.session.get(IdempotencyKey, claimed.row_id)
     if row is None:
         return
-    if 200 <= response.status_code < 300:
+    body = getattr(response, "body", None)  # a streamed answer has none to keep
+    if 200 <= response.status_code < 300 and isinstance(body, bytes | memoryview):
         row.status_code = response.status_code
         row.response_headers = {
             name: value for name in KEPT_HEADERS if (value := response.headers.get(name))
         }
-        row.response_body = bytes(response.body)
+        row.response_body = bytes(body)
     else:
         claimed.session.delete(row)
     claimed.session.commit()
