@@ -26,6 +26,7 @@ from app.accounts.users import (
 from app.api import idempotency
 from app.config import get_settings
 from app.db import make_engine
+from app.derived.counts import recount
 from app.derived.refresh import refresh_missing
 from app.domain.cells import CellError
 from app.domain.vocabulary import UserRole
@@ -123,6 +124,16 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
             rendered = refresh_missing(session)
         if rendered:
             console.print(f"Rendered the search documents and export rows of {rendered} deals.")
+
+
+@db_app.command("recount")
+def db_recount() -> None:
+    """Count the unfiltered deal table's totals and facets afresh (after rows were written
+    behind the app's back; the app keeps them exact itself)."""
+    with _session_factory()() as session:
+        kept = recount(session.connection())
+        session.commit()
+    console.print(f"Counted {kept} facet values afresh.")
 
 
 @db_app.command("downgrade")

@@ -820,6 +820,18 @@ class ChangeCounter(Base):
     generation: Mapped[int] = mapped_column(BigInteger)
 
 
+class FacetCount(Base):
+    """How many live deals have each value of each facet of the deal table, and under the
+    dimension "deals" how many live deals there are: kept exact by the writing transactions
+    (app/derived/counts.py), so the unfiltered table reads its counts in one statement."""
+
+    __tablename__ = "facet_count"
+
+    dimension: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE deal_fts USING fts5("
     "document, content='deal_search', content_rowid='deal_id', "

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit import record_changes
-from app.derived.refresh import refresh_after_flush
+from app.derived.refresh import facts_before_flush, refresh_after_flush
 from app.notify.outbox import forget_transaction, remember_views_before, write_notifications
 from app.outage import CommitOutcomeUnknown
 
@@ -38,6 +38,7 @@ class AppSession(Session):
 
 # The audit rows first: they read each object's history, which the derived rows leave alone.
 event.listen(AppSession, "after_flush", record_changes)
+event.listen(AppSession, "before_flush", facts_before_flush)  # what the kept counts lose
 event.listen(AppSession, "after_flush", refresh_after_flush)
 # Then the notifications of those audit rows, for whoever follows what changed.
 event.listen(AppSession, "before_flush", remember_views_before)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select,
 
 from app import migrate
 from app.db import insert_rows, make_engine
+from app.derived.counts import count_new
 from app.derived.refresh import refresh_derived
 from app.models import (
     Deal,
@@ -190,7 +191,9 @@ def _write_batch(
         write(connection, TABLES[name], tables[name])
     # Bulk inserts skip the session hook: render the search documents and export rows here,
     # with the app's own code.
-    refresh_derived(connection, [row["id"] for row in tables["deal"]])
+    deal_ids = [row["id"] for row in tables["deal"]]
+    refresh_derived(connection, deal_ids)
+    count_new(connection, deal_ids)  # and the kept counts
 
 
 def checksums(engine: Engine) -> dict[str, str]:

@@ -171,6 +171,54 @@ def measure_csv(client: httpx.Client, path: str, pid: int, expected: int) -> Csv
     )
 
 
+# --- cold counts: after a write, and for a filter combination not seen yet ------------------
+
+
+@dataclass
+class ColdTiming:
+    """Requests each made just after a write (which makes every cached figure stale): how
+    long they took, and how many showed their counts rather than "still counting"."""
+
+    name: str
+    paths: list[str]
+    times: list[float] = field(default_factory=list)
+    counted: int = 0
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times) * 1000
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.times) * 1000
+
+
+def touch_a_deal(engine: Engine) -> None:
+    """A write through the app's session, as an edit would make: the middle deal's confidence
+    moves, so its counts move and every cached figure is stale."""
+    with AppSession(engine) as session:
+        deal = session.get(Deal, middle_deal_id(engine))
+        assert deal is not None
+        deal.confidence = "low" if deal.confidence != "low" else "medium"
+        session.commit()
+
+
+def measure_cold(
+    client: httpx.Client, engine: Engine, name: str, paths: list[str], repeats: int
+) -> ColdTiming:
+    """Each path `repeats` times, each time the first request after a write."""
+    timing = ColdTiming(name, paths)
+    for _ in range(repeats):
+        for path in paths:
+            touch_a_deal(engine)
+            started = time.perf_counter()
+            response = client.get(path)
+            timing.times.append(time.perf_counter() - started)
+            counting = "still counting" in response.text.lower()
+            timing.counted += response.status_code == 200 and not counting
+    return timing
+
+
 # --- floors: the page's queries, in-process --------------------------------------------------
 
 Floor = Callable[[Session, list[tuple[str, str]]], object]

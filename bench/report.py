@@ -10,7 +10,7 @@ import sqlalchemy
 
 from bench.generate import Report
 from bench.importing import ImportTiming
-from bench.measure import Budget, CsvTiming, Timing
+from bench.measure import Budget, ColdTiming, CsvTiming, Timing
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Results:
     pages: list[tuple[int, str, Timing]] = field(default_factory=list)
     exports: list[tuple[int, str, CsvTiming]] = field(default_factory=list)
     imports: list[tuple[int, str, ImportTiming]] = field(default_factory=list)
+    cold: list[tuple[int, str, ColdTiming]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -99,6 +100,23 @@ def markdown(results: Results) -> str:
             for size, db, t in results.pages
         ],
     )  # fmt: skip
+    if results.cold:
+        lines += ["", "## Counts after a write", ""]
+        lines += [
+            "Each request the first after a write (a deal's confidence moved through the app's "
+            "session, which makes every cached figure stale): the unfiltered table, and each "
+            "combination of the three-filter case's filters. Counted = responses showing their "
+            'totals and facet counts rather than "still counting".',
+            "",
+        ]
+        lines += _table(
+            ["deals", "db", "request", "requests", "median ms", "max ms", "counted"],
+            [
+                [f"{size:,}", db, c.name, str(len(c.times)), _ms(c.median_ms), _ms(c.max_ms),
+                 f"{c.counted}/{len(c.times)}"]
+                for size, db, c in results.cold
+            ],
+        )  # fmt: skip
     if results.exports:
         lines += ["", "## CSV export of everything", ""]
         lines += [

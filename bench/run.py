@@ -13,6 +13,7 @@ goes to bench/results/<date>-<host>.md and to the terminal.
 import platform
 from dataclasses import replace
 from datetime import date
+from itertools import combinations
 from pathlib import Path
 from textwrap import indent
 from typing import Annotated
@@ -31,6 +32,7 @@ from bench.measure import (
     Case,
     export_floor_seconds,
     live_deal_count,
+    measure_cold,
     measure_csv,
     measure_floor,
     measure_page,
@@ -42,6 +44,12 @@ from bench.server import bench_database, postgres_version, serve
 BENCH_DIR = PROJECT_ROOT / "bench"
 DATABASES = ("sqlite", "postgresql")
 THREE_FILTERS = "/deals?status=confirmed&hardware_type=gpu&confidence=high&sort=-value"
+# Every combination of the three-filter case's filters, each visited first after a write.
+COMBINATIONS = [
+    "/deals?" + "&".join(chosen)
+    for n in (1, 2, 3)
+    for chosen in combinations(["status=confirmed", "hardware_type=gpu", "confidence=high"], n)
+]
 CASES = (
     Case("table", "/deals"),
     Case("three filters, sorted", THREE_FILTERS),
@@ -73,6 +81,7 @@ def _bench_one(
                 # (or be blamed on) what streaming the export costs.
                 failures = _export(client, engine, server.pid, size, kind, results)
                 failures += _pages(client, engine, size, kind, results)
+                _cold(client, engine, size, kind, results)
                 if failures:  # while the server's log is still open
                     log = server.log_tail()
                     results.notes.append(
@@ -112,6 +121,22 @@ def _pages(
             soft_wrap=True,
         )
     return failures
+
+
+def _cold(client: httpx.Client, engine: Engine, size: int, kind: str, results: Results) -> None:
+    """The first request after a write: the unfiltered table, and a new filter combination."""
+    repeats = max(1, results.budget.floor_repeats)
+    for name, paths in (
+        ("first request after a write: `/deals`", ["/deals"]),
+        ("first visit of a new filter combination (7)", COMBINATIONS),
+    ):
+        timing = measure_cold(client, engine, name, paths, repeats)
+        results.cold.append((size, kind, timing))
+        console.print(
+            f"{name:<75} median {timing.median_ms:8.1f} ms  max {timing.max_ms:8.1f} ms"
+            f"  counted {timing.counted}/{len(timing.times)}",
+            soft_wrap=True,
+        )
 
 
 def _export(

@@ -187,6 +187,10 @@ def test_bench_run_quick_writes_a_results_table(tmp_path: Path) -> None:
     rows = [line.split("|") for line in pages.splitlines() if line.startswith("| 200 | sqlite | `")]
     assert len(rows) >= 4
     assert all(cells[9].strip() == "0" for cells in rows), rows  # no failed requests
+    # The first request after a write: the unfiltered table always has its counts (kept).
+    [after_write] = [line.split("|") for line in pages.splitlines() if "after a write: `" in line]
+    assert after_write[7].strip() == "1/1", after_write
+    assert "first visit of a new filter combination (7)" in pages
     for line in export.splitlines():  # when /deals.csv exists: every live deal, streamed
         if line.startswith("| 200 | sqlite |"):
             assert line.split("|")[4].strip() == "yes", line

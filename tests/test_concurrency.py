@@ -19,7 +19,9 @@ from sqlalchemy import Engine, func, select
 
 from app.accounts.users import MAX_FAILURES_PER_ACCOUNT, create_token, create_user
 from app.db import make_engine
+from app.derived.counts import kept_facet_counts, kept_total
 from app.domain.vocabulary import UserRole
+from app.filters import DealFilters
 from app.models import (
     AuditEvent,
     Deal,
@@ -29,6 +31,8 @@ from app.models import (
     Source,
     StatusEvent,
 )
+from app.queries.deals import count_deals, resolve_filters
+from app.queries.facets import facet_counts
 from app.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_postgres
 from tests.live import live_server
@@ -301,3 +305,39 @@ def test_concurrent_creates_of_one_new_organization_share_it(server: Server) -> 
         assert session.scalar(named.where(Organization.name == "Brand New Cloud")) == 1
         chips = select(func.count()).select_from(Hardware).where(Hardware.name == "Brand New Chip")
         assert session.scalar(chips) == 1
+
+
+def test_concurrent_creates_lose_no_kept_count(server: Server) -> None:
+    """Twenty deals at once, all counted under the same status, type, provider, hardware type
+    and vendor: every `n = n + 1` on those shared counts lands (app/derived/counts.py)."""
+    headers = {"Authorization": f"Bearer {server.token}"}
+
+    def create(i: int) -> Callable[[httpx.Client], httpx.Response]:
+        body = {
+            "title": f"Counted at once {i}",
+            "deal_types": ["cloud_capacity"],
+            "parties": [
+                {"organization": "Counted Cloud", "role": "provider"},
+                {"organization": f"Counted Customer {i}", "role": "customer"},
+            ],
+            "hardware": [{"name": "Counted Chip", "type": "tpu", "vendor": "Counted Cloud"}],
+            "first_reported_on": "2026-05",
+            "status": "rumored",
+            "source": {"publisher": "Wire", "tier": "original"},
+            "create_missing": True,
+            "duplicate_decision": "new",
+        }
+        return lambda c: c.post(f"{server.base}/api/v1/deals", json=body, headers=headers)
+
+    with make_sessionmaker(server.engine)() as session:
+        before = kept_total(session)
+    codes = fire([create(i) for i in range(20)])
+    assert codes == [201] * 20, Counter(codes)
+    with make_sessionmaker(server.engine)() as session:
+        rf = resolve_filters(session, DealFilters())
+        assert kept_total(session) == before + 20 == count_deals(session, rf)
+        assert kept_facet_counts(session) == facet_counts(session, rf)
+        cloud = next(
+            row for row in kept_facet_counts(session)["party"] if row[1] == "Counted Cloud"
+        )
+        assert cloud[2] == 20

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import insert_rows
+from app.derived import counts
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
 from app.derived.pairs import pair_rows
@@ -246,8 +247,51 @@ def _stale(session: Session) -> tuple[set[int], set[int], set[int]]:
     return deals, organizations, hardware
 
 
+def _counted(session: Session) -> set[int]:
+    """Existing deals whose facts (app/derived/counts.py) this flush may change, read before it:
+    deals written or deleted, or given or losing a part; deals of hardware whose type or
+    maker changes."""
+    deals: set[int] = set()
+    hardware: set[int] = set()
+    for obj in chain(session.dirty, session.deleted, session.new):
+        loaded = inspect(obj).dict
+        if isinstance(obj, Deal) and loaded.get("id") is not None:
+            deals.add(loaded["id"])
+        elif isinstance(obj, DEAL_PARTS):
+            state: Any = inspect(obj)
+            history = state.attrs["deal_id"].history
+            deals.update(i for i in chain(history.added, history.deleted, history.unchanged) if i)
+        elif (
+            isinstance(obj, Hardware)
+            and obj in session.dirty
+            and _renamed(obj, "type", "vendor_id")
+        ):
+            hardware.add(loaded["id"])
+    if hardware:
+        deals.update(
+            session.connection().scalars(
+                select(DealHardware.deal_id).where(DealHardware.hardware_id.in_(hardware))
+            )
+        )
+    return deals
+
+
+def facts_before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    """Note what the deals this flush may change count towards, before it writes."""
+    deals = _counted(session)
+    session.info["facts_before"] = counts.deal_facts(session.connection(), deals) if deals else {}
+    session.info["counted"] = deals
+
+
 def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None:
-    """Re-render what this flush may have changed, inside its transaction."""
+    """Re-render what this flush may have changed, and move the kept counts, inside its
+    transaction."""
+    before: dict[int, set[counts.Fact]] = session.info.pop("facts_before", {})
+    counted: set[int] = session.info.pop("counted", set())
+    counted |= {obj.id for obj in session.new if isinstance(obj, Deal)}
+    if counted:
+        connection = session.connection()
+        counts.apply(connection, counts.differences(before, counts.deal_facts(connection, counted)))
     deals, organizations, hardware = _stale(session)
     if not (deals or organizations or hardware):
         return

@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.db import Base, insert_rows
+from app.derived.counts import recount
 from app.derived.refresh import batches, refresh_derived
 from app.models import UTCDateTime
 
@@ -83,6 +84,7 @@ LEFT_OUT = {
     "after the move notify again",
     "staged_import": "uploads waiting two hours at most for their confirmation",
     "change_counter": "a cache key, bumped on load",
+    "facet_count": "counted from the deals on load",
     "api_token": "credentials of programs: issue new tokens after a move",
     "login_attempt": "short-lived sign-in throttling",
     "user_session": "browsers signed in: everyone signs in again after a move",
@@ -329,6 +331,7 @@ def load(
                 _advance_sequences(connection)
             deal_ids = connection.scalars(select(_table("deal").c.id)).all()
             refresh_derived(connection, deal_ids)
+            recount(connection)
             session.commit()
         except BaseException:
             session.rollback()

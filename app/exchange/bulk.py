@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from app.audit import created_changes, hardware_text, parties_text, types_text
 from app.db import insert_rows
 from app.derived.cache import bump_generation
+from app.derived.counts import count_new
 from app.derived.refresh import batches, refresh_derived
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import AuditAction
@@ -182,6 +183,7 @@ def _insert_batch(connection: Connection, batch: list[NewDeal], user_id: int | N
     ]  # fmt: skip
     insert_rows(connection, AuditEvent, audit)
     refresh_derived(connection, deal_ids)
+    count_new(connection, deal_ids)
 
 
 def _texts(new: NewDeal) -> dict[str, str]:

@@ -78,6 +78,11 @@ def deal_conditions(
     return conditions
 
 
+def unfiltered(rf: ResolvedFilters) -> bool:
+    """Whether the filters match every live deal (the kept counts of app/derived/counts.py)."""
+    return len(deal_conditions(rf)) == 1
+
+
 def filter_deals(stmt: Select[Deal], rf: ResolvedFilters) -> Select[Deal]:
     return stmt.where(*deal_conditions(rf))
 

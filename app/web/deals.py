@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
+from app.derived.counts import kept_facet_counts, kept_total
 from app.domain.vocabulary import UserRole
 from app.inputs.types import as_id
 from app.queries.audit import deal_history
@@ -16,6 +17,7 @@ from app.queries.deals import (
     merged_here,
     merged_into,
     source_counts,
+    unfiltered,
 )
 from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
 from app.queries.sources import TrackRecord, track_records
@@ -57,8 +59,11 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
     def compute() -> tuple[int, FacetCounts]:
         return count_deals(session, rf), facet_counts(session, rf)
 
-    # None: not ready in time; the rows come first, the counts after the response.
-    known, later = figures_within(request, session, key, compute)
+    known: tuple[int, FacetCounts] | None
+    if unfiltered(rf):  # kept in the database by every write: read at once, no cache
+        known, later = (kept_total(session), kept_facet_counts(session)), None
+    else:  # None: not ready in time; the rows come first, the counts after the response.
+        known, later = figures_within(request, session, key, compute)
     total, counts = known if known is not None else (None, None)
     deal_page = list_deals(session, rf, total=total, count=False)
     searched = str(rf.filters.value("q") or "")
