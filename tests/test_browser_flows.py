@@ -275,3 +275,19 @@ def test_the_pages_touched_at_desktop_and_phone_width(
         page.screenshot(path=str(ARTIFACTS / f"flows-{width}-{name}.png"), full_page=True)
     assert console.errors == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_an_admins_navigation_fits_a_laptop_screen(browser: Browser, site: str, width: int) -> None:
+    """An admin's navigation has every link (Users, Audit log, Record a deal, Import…); on a
+    laptop screen it wraps instead of widening the page."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    sign_in(page, site, ADMIN)
+    for path in ("/", "/import", "/deals", "/account"):
+        response = page.goto(f"{site}{path}")
+        assert response is not None and response.ok, path
+        wide = int(page.evaluate("document.documentElement.scrollWidth"))
+        assert wide <= width, f"{path} is {wide} px wide at {width} px"
+        expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_in_viewport()
+    context.close()

@@ -5,7 +5,7 @@ deals from the first index alone, less those of deleted deals (Postgres, 100k de
 index-only scan instead of joining every pair row to its deal).
 
 Revision ID: d61c0f9b7a24
-Revises: e3b7a91c4d26
+Revises: 5c2d8e4f1a90
 Create Date: 2026-11-29 17:35:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d61c0f9b7a24"
-down_revision: str | None = "e3b7a91c4d26"
+down_revision: str | None = "5c2d8e4f1a90"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ live deals have each value of each facet (and, under "deals", how many live deal
 moved by the writing transactions (app/derived/counts.py). Filled here from the deals.
 
 Revision ID: f4c2a8d1e609
-Revises: e3b7a91c4d26
+Revises: d61c0f9b7a24
 Create Date: 2026-11-29 17:10:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f4c2a8d1e609"
-down_revision: str | None = "e3b7a91c4d26"
+down_revision: str | None = "d61c0f9b7a24"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
