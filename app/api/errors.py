@@ -13,10 +13,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match
 
 from app.filters import FilterError
 from app.inputs.errors import WHOLE, api_path, message
+from app.web.methods import allowed_methods
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Problem types: URNs, so they name the kind of problem without pointing at any host.
@@ -25,8 +25,6 @@ BAD_FILTER = "urn:compute-deal-tracker:problem:bad-filter"
 STALE_VERSION = "urn:compute-deal-tracker:problem:stale-version"
 POSSIBLE_DUPLICATE = "urn:compute-deal-tracker:problem:possible-duplicate"
 TOKEN_REQUIRED = "urn:compute-deal-tracker:problem:token-required"
-# The methods an Allow header may name besides OPTIONS (which every API path answers).
-ASKED_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 class DuplicateRef(BaseModel):
@@ -158,7 +156,7 @@ def http_problem(request: Request, exc: Exception) -> Response:
 
 def wrong_method(request: Request) -> Response:
     """OPTIONS: 204 naming the methods of the path; any other method the path lacks: 405 naming
-    them. Starlette's own 405 names the methods of the first route at the path only."""
+    them."""
     allow = ", ".join(allowed_methods(request))
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
@@ -169,18 +167,6 @@ def wrong_method(request: Request) -> Response:
         f"see {request.url_for('api_docs').path}.",
     )
     return problem_response(request, problem, {"Allow": allow})
-
-
-def allowed_methods(request: Request) -> list[str]:
-    """The methods some route of this app answers at the request's path, and OPTIONS: each
-    method is put to the routes themselves, so the answer holds however they are grouped."""
-    routes = request.app.router.routes
-    answered = [
-        method
-        for method in ASKED_METHODS
-        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
-    ]
-    return sorted([*answered, "OPTIONS"])
 
 
 def server_error_problem(request: Request, exc: Exception) -> Response:
