@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict, StringConstraints
 
 from app.api.auth import ApiAnalyst
 from app.api.errors import VALIDATION, ApiProblem, problem_responses
@@ -13,6 +13,7 @@ from app.config import Settings
 from app.extract.draft import Draft
 from app.extract.fetch import FetchFailed, FetchRefused
 from app.extract.report import NothingToRead, read_report
+from app.inputs.types import MAX_NAME, MAX_URL
 from app.unit_of_work import SessionDep
 
 router = APIRouter(tags=["extract"])
@@ -20,14 +21,15 @@ router = APIRouter(tags=["extract"])
 
 class ExtractIn(BaseModel):
     text: str | None = Field(None, description="The report's text; or give `url` alone.")
-    url: str | None = Field(
+    url: Annotated[str, StringConstraints(max_length=MAX_URL)] | None = Field(
         None, description="The report's address; fetched (http(s) only) when `text` is empty."
     )
-    publisher: str | None = Field(
+    publisher: Annotated[str, StringConstraints(max_length=MAX_NAME)] | None = Field(
         None, description="Who published it; read from the page if fetched."
     )
-    published_on: date | None = Field(
-        None, description="Its publication date, against which 'on Tuesday' is resolved."
+    published_on: Annotated[date, Strict()] | None = Field(
+        None,
+        description="Its publication date (`2025-11-03`), against which 'on Tuesday' is resolved.",
     )
 
 

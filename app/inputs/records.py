@@ -3,7 +3,14 @@
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.domain.vocabulary import HardwareType, OrgKind
 from app.inputs.types import (
@@ -13,6 +20,7 @@ from app.inputs.types import (
     Input,
     chosen,
     clean,
+    link_text,
     none_as_empty,
     one_of,
     optional,
@@ -73,7 +81,7 @@ class OrganizationInput(Input):
         BeforeValidator(_country),
     ] = Field(None, description="Two-letter code, e.g. US.")
     website: Annotated[
-        Annotated[str, StringConstraints(max_length=MAX_WEBSITE)] | None,
+        Annotated[str, link_text(MAX_WEBSITE)] | None,
         BeforeValidator(web_link),
     ] = Field(None, description="http:// or https:// only.")
 
@@ -98,7 +106,7 @@ class HardwareRecordInput(Input):
     type: Annotated[
         str, BeforeValidator(chosen(HardwareType, "hardware type")), one_of(HardwareType)
     ]
-    in_house: bool = Field(False, description="Designed by a cloud or lab for its own use.")
+    in_house: StrictBool = Field(False, description="Designed by a cloud or lab for its own use.")
     family: Annotated[
         Annotated[str, StringConstraints(max_length=MAX_FAMILY)] | None,
         BeforeValidator(optional),

@@ -41,6 +41,10 @@ MAX_FAMILY = 100
 # message), at most what its column holds.
 REQUIRED_TITLE = StringConstraints(min_length=1, max_length=MAX_TITLE)
 REQUIRED_NAME = StringConstraints(min_length=1, max_length=MAX_NAME)
+# The fewest deal types and organizations a deal has (checked with a message; the schema
+# states them as minItems).
+MIN_DEAL_TYPES = 1
+MIN_PARTIES = 2
 # A partial date as the API writes and documents it (the parser also takes `2026-q2`).
 PARTIAL_DATE_PATTERN = (
     r"^(19\d{2}|2[01]\d{2}|2200)(-(Q[1-4]|(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?))?$"
@@ -49,7 +53,9 @@ PARTIAL_DATE_HELP = (
     "A partial date at its precision: `2026-05-21`, `2026-05`, `2026-Q2` or `2026` "
     "(years 1900 to 2200)."
 )
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# A web link (http or https, either case), as the server checks it and the schema states it.
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#][^\s]*$"
+_URL = re.compile(URL_PATTERN)
 
 
 class Input(BaseModel):
@@ -150,6 +156,11 @@ def one_of(enum: type[StrEnum]) -> Any:
 
 
 # Links and dates ------------------------------------------------------------------------------
+
+
+def link_text(max_length: int) -> StringConstraints:
+    """A web link's text as the schema states it; `web_link` checks it with a message."""
+    return StringConstraints(max_length=max_length, pattern=URL_PATTERN)
 
 
 def web_link(value: Any) -> Any:
