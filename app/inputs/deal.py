@@ -57,6 +57,7 @@ from app.inputs.types import (
     none_as_empty,
     one_of,
     optional,
+    or_null,
     refuse,
     required,
     web_link,
@@ -183,7 +184,11 @@ Parties = Annotated[
     AfterValidator(_two_organizations),
     Field(json_schema_extra={"minItems": MIN_PARTIES}),
 ]
-HardwareLines = Annotated[list[HardwareLineInput], BeforeValidator(none_as_empty)]
+HardwareLines = Annotated[
+    list[HardwareLineInput],
+    BeforeValidator(none_as_empty),
+    Field(json_schema_extra=or_null),
+]
 
 
 class DealInput(Input):
@@ -229,7 +234,8 @@ class DealInput(Input):
             if amount not in data and qualifier not in data:
                 continue
             if data.get(amount) is None or data.get(amount) == "":
-                data[qualifier] = None
+                if data.get(qualifier) in (None, "", *values(Qualifier)):
+                    data[qualifier] = None  # else refused by its field, as it would be with one
             elif data.get(qualifier) is None or data.get(qualifier) == "":
                 data[qualifier] = Qualifier.EXACT.value
         return data

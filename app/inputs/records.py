@@ -15,6 +15,7 @@ from pydantic import (
 from app.domain.vocabulary import HardwareType, OrgKind
 from app.inputs.types import (
     MAX_FAMILY,
+    MAX_NAME,
     MAX_WEBSITE,
     REQUIRED_NAME,
     Input,
@@ -24,6 +25,7 @@ from app.inputs.types import (
     none_as_empty,
     one_of,
     optional,
+    or_null,
     refuse,
     required,
     web_link,
@@ -72,8 +74,13 @@ class OrganizationInput(Input):
     kind: Annotated[
         str, BeforeValidator(chosen(OrgKind, "kind of organization")), one_of(OrgKind)
     ] = OrgKind.OTHER.value
-    aliases: Annotated[list[Annotated[str, REQUIRED_NAME]], BeforeValidator(_aliases)] = Field(
-        default_factory=list, description="Other names search and entry recognise."
+    # Blank aliases are dropped, so an alias has no minimum length.
+    aliases: Annotated[
+        list[Annotated[str, StringConstraints(max_length=MAX_NAME)]], BeforeValidator(_aliases)
+    ] = Field(
+        default_factory=list,
+        description="Other names search and entry recognise.",
+        json_schema_extra=or_null,
     )
     country: Annotated[
         Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=_COUNTRY.pattern)]

@@ -159,8 +159,9 @@ def one_of(enum: type[StrEnum]) -> Any:
 
 
 def link_text(max_length: int) -> StringConstraints:
-    """A web link's text as the schema states it; `web_link` checks it with a message."""
-    return StringConstraints(max_length=max_length, pattern=URL_PATTERN)
+    """An optional web link's text as the schema states it (blank is none); `web_link` checks
+    it with a message."""
+    return StringConstraints(max_length=max_length, pattern=f"^$|{URL_PATTERN}")
 
 
 def web_link(value: Any) -> Any:
@@ -205,7 +206,13 @@ OptionalDate = Annotated[
     PartialDate | None,
     PlainValidator(lambda v: _date(v, needed=False)),
     PlainSerializer(_date_text, return_type=str | None),
-    WithJsonSchema({"anyOf": [_DATE_SCHEMA, {"type": "null"}], "description": PARTIAL_DATE_HELP}),
+    # Blank is none, as in a form.
+    WithJsonSchema(
+        {
+            "anyOf": [_DATE_SCHEMA, {"type": "string", "maxLength": 0}, {"type": "null"}],
+            "description": PARTIAL_DATE_HELP,
+        }
+    ),
 ]
 
 
@@ -282,6 +289,13 @@ Megawatts = Annotated[
     BeforeValidator(_decimal_float),
     _amount_schema("number", _AMOUNT_HELP + " Megawatts (1 GW = 1000)."),
 ]
+
+
+def or_null(schema: dict[str, Any]) -> None:
+    """The schema of a list that null also stands for (empty, by `none_as_empty`)."""
+    inner = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [inner, {"type": "null"}]
 
 
 def none_as_empty(value: Any) -> Any:
