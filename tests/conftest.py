@@ -3,10 +3,12 @@
 import re
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import cast
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, StaticPool, event
@@ -133,6 +135,23 @@ def site_apps(app: FastAPI) -> list[FastAPI]:
     per app."""
     mounted = [r.app for r in app.routes if isinstance(r, Mount) and isinstance(r.app, FastAPI)]
     return [app, *mounted]
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    name: str
+    path: str  # with {parameters}
+    methods: frozenset[str]
+
+
+def page_routes(app: FastAPI) -> list[PageRoute]:
+    """The site's own routes (the pages and their forms, not the mounted API or static files),
+    as the app holds them: a route added to any router is in the list."""
+    routes = []
+    for route in iter_route_contexts(app.routes):
+        if route.methods and route.path_format and route.name:
+            routes.append(PageRoute(route.name, route.path_format, frozenset(route.methods)))
+    return routes
 
 
 @pytest.fixture

@@ -526,3 +526,21 @@ def test_odd_characters_never_break_a_write(
         body = {**NEW_DEAL, "duplicate_decision": decision}
         response = demo_client.post("/api/v1/deals", json=body, headers=auth)
         assert "duplicate_decision" in problem(response, 422)["errors"]
+
+
+def test_what_the_schema_forbids_is_refused(demo_client: TestClient, auth: dict[str, str]) -> None:
+    """A blank filter value (a page reads it as absent; the API's schema has no blank value),
+    a number for a boolean, a timestamp for a date: each a 422 naming the field."""
+    for query, name in [("reported_to=", "reported_to"), ("party=", "party"), ("q=", "q")]:
+        body = problem(demo_client.get(f"/api/v1/deals?{query}"), 422)
+        assert name in body["errors"], query
+    assert demo_client.get("/deals?reported_to=&party=").status_code == 200
+    for body_changes, name in [
+        ({"create_missing": 0}, "create_missing"),
+        ({"chips_qualifier": "roughly"}, "chips_qualifier"),
+    ]:
+        refused = demo_client.post("/api/v1/deals", json={**NEW_DEAL, **body_changes}, headers=auth)
+        assert name in problem(refused, 422)["errors"], body_changes
+    reader = {"text": "Oracle rents GPUs to xAI.", "published_on": 1762128000}
+    body = problem(demo_client.post("/api/v1/extract", json=reader, headers=auth), 422)
+    assert "published_on" in body["errors"]

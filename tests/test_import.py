@@ -354,6 +354,35 @@ def test_two_rows_with_one_id_are_a_problem_of_the_file(demo: Session) -> None:
     assert "also in row 2" in report.problems[0].reason
 
 
+def test_one_deal_in_two_rows_is_a_problem_however_its_id_is_written(demo: Session) -> None:
+    rows = rows_of(oracle_text(demo))
+    again = {**rows[0], "id": "00" + rows[0]["id"]}
+    report = import_csv(demo, _csv([rows[0], rows[1], again]))
+    assert not report.ok and not report.written
+    assert [(p.row, p.column) for p in report.problems] == [(4, "id")]
+    assert f"deal {rows[0]['id']} is also in row 2" in report.problems[0].reason
+
+
+def test_importing_the_same_new_deals_twice_flags_each_as_the_deal_it_made(
+    demo: Session,
+) -> None:
+    rows = [{**r, "id": "", "version": ""} for r in rows_of(oracle_text(demo))[:3]]
+    for row, n in zip(rows, range(3), strict=True):
+        row["title"] = f"A deal typed in a spreadsheet, number {n}"
+    first = import_csv(demo, _csv(rows))
+    assert first.written and first.created == 3
+    made = {
+        title: deal_id
+        for deal_id, title in demo.execute(
+            select(Deal.id, Deal.title).where(Deal.title.like("A deal typed in a spreadsheet%"))
+        )
+    }
+    second = import_csv(demo, _csv(rows), dry_run=True)
+    assert second.ok and second.created == 3
+    for planned in second.rows:
+        assert made[planned.title] in planned.looks_like, planned
+
+
 def test_the_preview_shows_each_change_and_warns_before_clearing(
     analyst: TestClient, demo: Session
 ) -> None:

@@ -1,5 +1,6 @@
 """The first pages: full pages and fragments, details at their precision, errors as pages."""
 
+import re
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -11,7 +12,7 @@ from app import migrate
 from app.config import Settings
 from app.main import create_app
 from app.models import Deal, DealParty, Organization
-from tests.conftest import StatementCounter
+from tests.conftest import StatementCounter, page_routes
 from tests.factories import make_deal
 
 
@@ -163,3 +164,24 @@ def test_readyz_needs_the_schema_at_head(tmp_path: Path) -> None:
         response = client.get("/readyz")
         assert response.status_code == 200
         assert response.json()["status"] == "ok"
+
+
+def test_options_names_the_methods_of_every_page(client: TestClient) -> None:
+    """Every page's path, read from the app's routes (so a new page is covered): OPTIONS is a
+    204 naming the methods its routes have, and a method it lacks a 405 naming the same."""
+    declared: dict[str, set[str]] = {}
+    for route in page_routes(client.app):  # type: ignore[arg-type]
+        path = re.sub(r"\{[a-z_]+\}", "1", route.path)
+        declared.setdefault(path, set()).update(route.methods)
+    assert len(declared) > 30 and "/deals/1/edit" in declared
+    for path, methods in declared.items():
+        expected = ", ".join(sorted({*methods, "OPTIONS"}))
+        response = client.options(path)
+        assert (response.status_code, response.headers.get("allow")) == (204, expected), path
+        assert response.content == b""
+        lacking = next(m for m in ("PUT", "DELETE", "PATCH") if m not in methods)
+        refused = client.request(lacking, path)
+        assert (refused.status_code, refused.headers.get("allow")) == (405, expected), path
+        assert expected in soup(refused.text).select_one("main").get_text(), path
+    static = client.options("/static/pico-2.1.1.min.css")
+    assert (static.status_code, static.headers["allow"]) == (204, "GET, HEAD, OPTIONS")

@@ -46,7 +46,7 @@ from app.queries.commitments import commitments
 from app.queries.deals import count_deals, get_deal, list_deals, merged_into
 from app.services import deals as service
 from app.unit_of_work import SessionDep
-from app.web.filtering import Filters
+from app.web.filtering import ApiFilters
 
 router = APIRouter(prefix="/deals", tags=["deals"], route_class=IdempotentRoute)
 READ = problem_responses(401, 404, 422)
@@ -91,7 +91,7 @@ def live_deal(session: Session, deal_id: int) -> Deal:
     openapi_extra={"parameters": query_parameters()},
     summary="List deals with the table's filters",
 )
-def deals_index(request: Request, session: SessionDep, rf: Filters) -> DealPageOut:
+def deals_index(request: Request, session: SessionDep, rf: ApiFilters) -> DealPageOut:
     """The filters of `/deals` (repeat a parameter for OR), one page at a time; follow `next`
     to walk every match exactly once. A bad value is a 422 naming the parameter."""
     filters = rf.filters
@@ -332,7 +332,7 @@ commitments_router = APIRouter(
     openapi_extra={"parameters": query_parameters()},
     summary="Commitments by organization, role and outcome, with the table's filters",
 )
-def commitments_index(request: Request, session: SessionDep, rf: Filters) -> list[CommitmentOut]:
+def commitments_index(request: Request, session: SessionDep, rf: ApiFilters) -> list[CommitmentOut]:
     """The figures of `/commitments`: each one the sum over the deals `deals_url` lists
     (`api_url`: the same deals here). Deals replaced by a newer live one are counted once."""
     out = []

@@ -13,11 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match
 
 from app.filters import FilterError
 from app.inputs.errors import WHOLE, api_path, message
 from app.outage import HANDLED, OUTCOME_UNKNOWN, RETRY_AFTER, is_unavailable, outage_message
+from app.web.methods import allowed_methods
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 # Problem types: URNs, so they name the kind of problem without pointing at any host.
@@ -28,8 +28,6 @@ POSSIBLE_DUPLICATE = "urn:compute-deal-tracker:problem:possible-duplicate"
 TOKEN_REQUIRED = "urn:compute-deal-tracker:problem:token-required"
 UNAVAILABLE = "urn:compute-deal-tracker:problem:database-unavailable"
 OUTCOME_UNKNOWN_TYPE = "urn:compute-deal-tracker:problem:save-outcome-unknown"
-# The methods an Allow header may name besides OPTIONS (which every API path answers).
-ASKED_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 class DuplicateRef(BaseModel):
@@ -161,7 +159,7 @@ def http_problem(request: Request, exc: Exception) -> Response:
 
 def wrong_method(request: Request) -> Response:
     """OPTIONS: 204 naming the methods of the path; any other method the path lacks: 405 naming
-    them. Starlette's own 405 names the methods of the first route at the path only."""
+    them."""
     allow = ", ".join(allowed_methods(request))
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
@@ -172,18 +170,6 @@ def wrong_method(request: Request) -> Response:
         f"see {request.url_for('api_docs').path}.",
     )
     return problem_response(request, problem, {"Allow": allow})
-
-
-def allowed_methods(request: Request) -> list[str]:
-    """The methods some route of this app answers at the request's path, and OPTIONS: each
-    method is put to the routes themselves, so the answer holds however they are grouped."""
-    routes = request.app.router.routes
-    answered = [
-        method
-        for method in ASKED_METHODS
-        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
-    ]
-    return sorted([*answered, "OPTIONS"])
 
 
 def server_error_problem(request: Request, exc: Exception) -> Response:

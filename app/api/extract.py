@@ -2,10 +2,10 @@
 writes nothing."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from app.api.auth import ApiAnalyst
 from app.api.errors import VALIDATION, ApiProblem, problem_responses
@@ -14,21 +14,30 @@ from app.config import Settings
 from app.extract.draft import Draft
 from app.extract.fetch import FetchFailed, FetchRefused
 from app.extract.report import NothingToRead, read_report
+from app.inputs.types import MAX_NAME, MAX_URL, refuse
 from app.unit_of_work import SessionDep
 
 router = APIRouter(tags=["extract"], route_class=IdempotentRoute)
 
 
+def _date_text(value: Any) -> Any:
+    """A date is written as text (`2025-11-03`): a number is not read as a timestamp."""
+    if value is not None and not isinstance(value, str | date):
+        raise refuse("date", "a date is written as text, e.g. 2025-11-03")
+    return value
+
+
 class ExtractIn(BaseModel):
     text: str | None = Field(None, description="The report's text; or give `url` alone.")
-    url: str | None = Field(
+    url: Annotated[str, StringConstraints(max_length=MAX_URL)] | None = Field(
         None, description="The report's address; fetched (http(s) only) when `text` is empty."
     )
-    publisher: str | None = Field(
+    publisher: Annotated[str, StringConstraints(max_length=MAX_NAME)] | None = Field(
         None, description="Who published it; read from the page if fetched."
     )
-    published_on: date | None = Field(
-        None, description="Its publication date, against which 'on Tuesday' is resolved."
+    published_on: Annotated[date | None, BeforeValidator(_date_text)] = Field(
+        None,
+        description="Its publication date (`2025-11-03`), against which 'on Tuesday' is resolved.",
     )
 
 

@@ -13,7 +13,7 @@ from app.filters.openapi import query_parameters
 from app.queries.deals import ResolvedFilters
 from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, deal_network
 from app.unit_of_work import SessionDep
-from app.web.network import NetworkFilters, NetworkLinks, NodeLimit, network_key
+from app.web.network import ApiNetworkFilters, NetworkLinks, NodeLimit, network_key
 
 router = APIRouter(tags=["network"], route_class=IdempotentRoute)
 
@@ -90,7 +90,7 @@ LIMIT_PARAMETER = {
     summary="Who deals with whom under the table's filters, and the money circles",
 )
 def network_index(
-    request: Request, session: SessionDep, rf: NetworkFilters, limit: NodeLimit
+    request: Request, session: SessionDep, rf: ApiNetworkFilters, limit: NodeLimit
 ) -> Response:
     """The busiest organizations of the filtered deals, an edge per pair with deals between
     them (what flows which way), and the circles money makes among them."""

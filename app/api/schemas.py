@@ -14,6 +14,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     create_model,
     model_validator,
@@ -32,7 +33,6 @@ from app.domain.vocabulary import (
     Status,
 )
 from app.inputs.deal import (
-    MAX_ID,
     DealInput,
     NewDealInput,
     RecordId,
@@ -41,7 +41,7 @@ from app.inputs.deal import (
     changes_of,
 )
 from app.inputs.records import HardwareRecordInput, OrganizationInput
-from app.inputs.types import PARTIAL_DATE_HELP, PARTIAL_DATE_PATTERN, Input
+from app.inputs.types import MAX_ID, PARTIAL_DATE_HELP, PARTIAL_DATE_PATTERN, Input
 from app.models import Deal, Hardware, Organization
 
 PartialDateText = Annotated[
@@ -290,7 +290,7 @@ class MeOut(BaseModel):
 class DealIn(NewDealInput):
     """A new deal, with its first status and the source that reported it."""
 
-    create_missing: bool = Field(
+    create_missing: StrictBool = Field(
         False, description="Create organizations and hardware models not yet known."
     )
     duplicate_decision: str | None = Field(
@@ -321,7 +321,7 @@ class DealPatch(DealChanges):
     """Changed fields only (lists are replaced whole; null clears); `version` as last read."""
 
     version: int = Field(description=VERSION_HELP)
-    create_missing: bool = Field(
+    create_missing: StrictBool = Field(
         False, description="Create organizations and hardware models not yet known."
     )
 

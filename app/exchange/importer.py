@@ -344,15 +344,17 @@ def import_csv(
     ids = {i for _, r in rows if (i := as_id(r.get("id", ""))) is not None}
     existing = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids)))) if ids else set()
     new_deals: list[NewDeal] = []
-    first_row_of: dict[str, int] = {}
+    # One deal in two rows would be written twice, the last row winning: a problem of the
+    # file (`7` and `007` name the same deal).
+    first_row_of: dict[int, int] = {}
     for line, row in rows:
-        raw_id = row.get("id", "")
-        if raw_id.isdigit() and raw_id in first_row_of:
+        row_id = as_id(row.get("id", ""))
+        if row_id is not None and row_id in first_row_of:
             report.problems.append(
-                Problem(line, "id", f"deal {raw_id} is also in row {first_row_of[raw_id]}")
+                Problem(line, "id", f"deal {row_id} is also in row {first_row_of[row_id]}")
             )
-        elif raw_id.isdigit():
-            first_row_of[raw_id] = line
+        elif row_id is not None:
+            first_row_of[row_id] = line
     try:
         # Updates are applied to the deals' records as they are checked, and flushed
         # FLUSH_EVERY rows at a time: a lookup must not flush the rows before it one by one

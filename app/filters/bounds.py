@@ -10,9 +10,9 @@ from app.domain.dates import PartialDate, PartialDateError
 from app.domain.formatting import money_label
 from app.filters.kinds import Condition, Filter, Records
 from app.filters.problems import Problems
+from app.inputs.types import PARTIAL_DATE_PATTERN
 
 MAX_AMOUNT = 10**18  # beyond any deal, and within the databases' 64-bit integers
-_PARTIAL_DATE = r"^\d{4}(-(Q[1-4]|\d{2}(-\d{2})?))?$"
 _AMOUNT = r"^[0-9]+(\.[0-9]+)?[KMBT]?$"
 
 
@@ -38,7 +38,7 @@ class DateBound(Filter):
             problems.add(self.name, f"{self.name} {value} is before {self.after} {low}")
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": _PARTIAL_DATE}
+        return {"type": "string", "pattern": PARTIAL_DATE_PATTERN, "examples": ["2026-05"]}
 
     def where(self, value: PartialDate | None, records: Records, dialect: str) -> Condition | None:
         return None if value is None else self.condition(value)

@@ -10,7 +10,8 @@ def query_parameters(registry: Registry = FILTERS) -> list[dict[str, Any]]:
     """One OpenAPI parameter per filter, in query-string order."""
     parameters = []
     for flt in registry:
-        schema = flt.schema()
+        # The API refuses a blank value (it reads none as absent, as the pages do).
+        schema = _not_blank(flt.schema())
         parameter: dict[str, Any] = {
             "name": flt.name,
             "in": "query",
@@ -22,3 +23,11 @@ def query_parameters(registry: Registry = FILTERS) -> list[dict[str, Any]]:
             parameter |= {"style": "form", "explode": True}
         parameters.append(parameter)
     return parameters
+
+
+def _not_blank(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("type") == "array":
+        return {**schema, "items": _not_blank(schema["items"])}
+    if schema.get("type") == "string" and "enum" not in schema and "pattern" not in schema:
+        return {**schema, "minLength": 1}
+    return schema

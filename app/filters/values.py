@@ -64,9 +64,12 @@ class DealFilters:
         *,
         registry: Registry = FILTERS,
         refused: Mapping[str, str] | None = None,
+        blanks: bool = True,
     ) -> "DealFilters":
-        """Parse query-string pairs; blank values count as absent. `refused` maps parameters
-        a page does not take to the message a value for one gets. FilterError if bad."""
+        """Parse query-string pairs; blank values count as absent (as a form sends them), or
+        with `blanks=False` are refused (the API's schema has no blank value). `refused` maps
+        parameters a page does not take to the message a value for one gets. FilterError if
+        bad."""
         refused = refused or {}
         given: dict[str, list[str]] = {}
         raw: dict[str, str] = {}
@@ -80,6 +83,8 @@ class DealFilters:
                 known = ", ".join(sorted(registry.by_name))
                 errors.add(name, f"unknown filter '{name}' — expected one of {known}")
             elif not value:
+                if not blanks:
+                    errors.add(name, f"'{name}' is empty: give it a value or leave it out")
                 continue
             elif "\x00" in value:  # no database takes it, and nobody means it
                 errors.add(name, f"'{name}' holds a NUL character")

@@ -35,8 +35,11 @@ from app.domain.vocabulary import (
     values,
 )
 from app.inputs.types import (
+    MAX_ID,
     MAX_SOURCE_TITLE,
     MAX_URL,
+    MIN_DEAL_TYPES,
+    MIN_PARTIES,
     REQUIRED_NAME,
     REQUIRED_TITLE,
     ChipCount,
@@ -50,15 +53,16 @@ from app.inputs.types import (
     choice_problem,
     chosen,
     clean,
+    link_text,
     none_as_empty,
     one_of,
     optional,
+    or_null,
     refuse,
     required,
     web_link,
 )
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in both databases
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 # An amount and the qualifier that goes with it: present together or not at all.
 QUANTITIES = (
@@ -84,9 +88,7 @@ SourceTitle = Annotated[
     Annotated[str, StringConstraints(max_length=MAX_SOURCE_TITLE)] | None,
     BeforeValidator(optional),
 ]
-Link = Annotated[
-    Annotated[str, StringConstraints(max_length=MAX_URL)] | None, BeforeValidator(web_link)
-]
+Link = Annotated[Annotated[str, link_text(MAX_URL)] | None, BeforeValidator(web_link)]
 Tier = Annotated[str, BeforeValidator(chosen(SourceTier, "source tier")), one_of(SourceTier)]
 StatusChoice = Annotated[str, BeforeValidator(chosen(Status, "status")), one_of(Status)]
 ConfidenceChoice = Annotated[
@@ -160,22 +162,33 @@ def _deal_types(value: Any) -> Any:
     problems = [p for t in chosen_types if (p := choice_problem(DealType, "deal type", str(t)))]
     if problems:
         raise refuse("choice", " ".join(problems))
-    if not chosen_types:
+    if len(chosen_types) < MIN_DEAL_TYPES:
         raise refuse("required", "tick at least one deal type")
     return chosen_types
 
 
 def _two_organizations(parties: list[PartyInput]) -> list[PartyInput]:
-    if len({p.organization.lower() for p in parties}) < 2:
+    if len({p.organization.lower() for p in parties}) < MIN_PARTIES:
         raise refuse("parties", "a deal needs at least two organizations")
     return parties
 
 
-DealTypes = Annotated[list[Annotated[str, one_of(DealType)]], BeforeValidator(_deal_types)]
-Parties = Annotated[
-    list[PartyInput], BeforeValidator(none_as_empty), AfterValidator(_two_organizations)
+DealTypes = Annotated[
+    list[Annotated[str, one_of(DealType)]],
+    BeforeValidator(_deal_types),
+    Field(json_schema_extra={"minItems": MIN_DEAL_TYPES}),
 ]
-HardwareLines = Annotated[list[HardwareLineInput], BeforeValidator(none_as_empty)]
+Parties = Annotated[
+    list[PartyInput],
+    BeforeValidator(none_as_empty),
+    AfterValidator(_two_organizations),
+    Field(json_schema_extra={"minItems": MIN_PARTIES}),
+]
+HardwareLines = Annotated[
+    list[HardwareLineInput],
+    BeforeValidator(none_as_empty),
+    Field(json_schema_extra=or_null),
+]
 
 
 class DealInput(Input):
@@ -221,7 +234,8 @@ class DealInput(Input):
             if amount not in data and qualifier not in data:
                 continue
             if data.get(amount) is None or data.get(amount) == "":
-                data[qualifier] = None
+                if data.get(qualifier) in (None, "", *values(Qualifier)):
+                    data[qualifier] = None  # else refused by its field, as it would be with one
             elif data.get(qualifier) is None or data.get(qualifier) == "":
                 data[qualifier] = Qualifier.EXACT.value
         return data

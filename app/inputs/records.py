@@ -3,19 +3,29 @@
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.domain.vocabulary import HardwareType, OrgKind
 from app.inputs.types import (
     MAX_FAMILY,
+    MAX_NAME,
     MAX_WEBSITE,
     REQUIRED_NAME,
     Input,
     chosen,
     clean,
+    link_text,
     none_as_empty,
     one_of,
     optional,
+    or_null,
     refuse,
     required,
     web_link,
@@ -64,8 +74,13 @@ class OrganizationInput(Input):
     kind: Annotated[
         str, BeforeValidator(chosen(OrgKind, "kind of organization")), one_of(OrgKind)
     ] = OrgKind.OTHER.value
-    aliases: Annotated[list[Annotated[str, REQUIRED_NAME]], BeforeValidator(_aliases)] = Field(
-        default_factory=list, description="Other names search and entry recognise."
+    # Blank aliases are dropped, so an alias has no minimum length.
+    aliases: Annotated[
+        list[Annotated[str, StringConstraints(max_length=MAX_NAME)]], BeforeValidator(_aliases)
+    ] = Field(
+        default_factory=list,
+        description="Other names search and entry recognise.",
+        json_schema_extra=or_null,
     )
     country: Annotated[
         Annotated[str, StringConstraints(min_length=2, max_length=2, pattern=_COUNTRY.pattern)]
@@ -73,7 +88,7 @@ class OrganizationInput(Input):
         BeforeValidator(_country),
     ] = Field(None, description="Two-letter code, e.g. US.")
     website: Annotated[
-        Annotated[str, StringConstraints(max_length=MAX_WEBSITE)] | None,
+        Annotated[str, link_text(MAX_WEBSITE)] | None,
         BeforeValidator(web_link),
     ] = Field(None, description="http:// or https:// only.")
 
@@ -98,7 +113,7 @@ class HardwareRecordInput(Input):
     type: Annotated[
         str, BeforeValidator(chosen(HardwareType, "hardware type")), one_of(HardwareType)
     ]
-    in_house: bool = Field(False, description="Designed by a cloud or lab for its own use.")
+    in_house: StrictBool = Field(False, description="Designed by a cloud or lab for its own use.")
     family: Annotated[
         Annotated[str, StringConstraints(max_length=MAX_FAMILY)] | None,
         BeforeValidator(optional),

@@ -41,6 +41,10 @@ MAX_FAMILY = 100
 # message), at most what its column holds.
 REQUIRED_TITLE = StringConstraints(min_length=1, max_length=MAX_TITLE)
 REQUIRED_NAME = StringConstraints(min_length=1, max_length=MAX_NAME)
+# The fewest deal types and organizations a deal has (checked with a message; the schema
+# states them as minItems).
+MIN_DEAL_TYPES = 1
+MIN_PARTIES = 2
 # A partial date as the API writes and documents it (the parser also takes `2026-q2`).
 PARTIAL_DATE_PATTERN = (
     r"^(19\d{2}|2[01]\d{2}|2200)(-(Q[1-4]|(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?))?$"
@@ -49,7 +53,9 @@ PARTIAL_DATE_HELP = (
     "A partial date at its precision: `2026-05-21`, `2026-05`, `2026-Q2` or `2026` "
     "(years 1900 to 2200)."
 )
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# A web link (http or https, either case), as the server checks it and the schema states it.
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/$.?#][^\s]*$"
+_URL = re.compile(URL_PATTERN)
 
 
 class Input(BaseModel):
@@ -152,6 +158,12 @@ def one_of(enum: type[StrEnum]) -> Any:
 # Links and dates ------------------------------------------------------------------------------
 
 
+def link_text(max_length: int) -> StringConstraints:
+    """An optional web link's text as the schema states it (blank is none); `web_link` checks
+    it with a message."""
+    return StringConstraints(max_length=max_length, pattern=f"^$|{URL_PATTERN}")
+
+
 def web_link(value: Any) -> Any:
     """A before-validator for an http(s) address, or blank (None)."""
     value = optional(value)
@@ -194,7 +206,13 @@ OptionalDate = Annotated[
     PartialDate | None,
     PlainValidator(lambda v: _date(v, needed=False)),
     PlainSerializer(_date_text, return_type=str | None),
-    WithJsonSchema({"anyOf": [_DATE_SCHEMA, {"type": "null"}], "description": PARTIAL_DATE_HELP}),
+    # Blank is none, as in a form.
+    WithJsonSchema(
+        {
+            "anyOf": [_DATE_SCHEMA, {"type": "string", "maxLength": 0}, {"type": "null"}],
+            "description": PARTIAL_DATE_HELP,
+        }
+    ),
 ]
 
 
@@ -271,6 +289,13 @@ Megawatts = Annotated[
     BeforeValidator(_decimal_float),
     _amount_schema("number", _AMOUNT_HELP + " Megawatts (1 GW = 1000)."),
 ]
+
+
+def or_null(schema: dict[str, Any]) -> None:
+    """The schema of a list that null also stands for (empty, by `none_as_empty`)."""
+    inner = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [inner, {"type": "null"}]
 
 
 def none_as_empty(value: Any) -> Any:

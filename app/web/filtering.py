@@ -23,7 +23,9 @@ class FilterQuery:
     """Dependency: the request's filters, checked and their slugs resolved; FilterError if any
     value is bad. `own` names parameters the route reads itself (`check_own` gives their
     problems, reported with the filters'), `refused` those it does not take (with what a value
-    for one gets), and `preset` fixes a filter to a path parameter."""
+    for one gets), `preset` fixes a filter to a path parameter, and `blanks=False` refuses a
+    blank value rather than reading it as absent (the API: a form sends blanks, a script need
+    not)."""
 
     def __init__(
         self,
@@ -32,18 +34,22 @@ class FilterQuery:
         check_own: Callable[[list[tuple[str, str]]], list[str]] | None = None,
         refused: Mapping[str, str] | None = None,
         preset: Mapping[str, str] | None = None,
+        blanks: bool = True,
     ) -> None:
         self.own = frozenset(own)
         self.check_own = check_own
         self.refused = dict(refused or {})
         self.preset = dict(preset or {})
+        self.blanks = blanks
 
     def __call__(self, request: Request, session: SessionDep) -> ResolvedFilters:
         pairs = request.query_params.multi_items()
         own_problems = self.check_own(pairs) if self.check_own else []
         try:
             filters = DealFilters.from_query(
-                [(k, v) for k, v in pairs if k not in self.own], refused=self.refused
+                [(k, v) for k, v in pairs if k not in self.own],
+                refused=self.refused,
+                blanks=self.blanks,
             )
         except FilterError as exc:
             raise FilterError(exc.messages + own_problems, exc.params) from exc
@@ -56,6 +62,7 @@ class FilterQuery:
 
 
 Filters = Annotated[ResolvedFilters, Depends(FilterQuery())]
+ApiFilters = Annotated[ResolvedFilters, Depends(FilterQuery(blanks=False))]
 
 
 class ErrorPage:

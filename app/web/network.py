@@ -35,6 +35,14 @@ def _limit_problems(pairs: list[tuple[str, str]]) -> list[str]:
     return []
 
 
+def _limit_given(pairs: list[tuple[str, str]]) -> list[str]:
+    """As `_limit_problems`, where a blank `limit` is refused (the API's)."""
+    blank = any(k == "limit" and not v.strip() for k, v in pairs)
+    return (
+        ["'limit' is empty: give it a value or leave it out"] if blank else _limit_problems(pairs)
+    )
+
+
 def node_limit(request: Request) -> int:
     """The `limit` parameter (how many organizations to draw); a bad one is reported with the
     filters' problems (`_limit_problems`), so it reads as the default here."""
@@ -45,6 +53,10 @@ def node_limit(request: Request) -> int:
 NetworkFilters = Annotated[
     ResolvedFilters,
     Depends(FilterQuery(own=("limit",), check_own=_limit_problems)),
+]
+ApiNetworkFilters = Annotated[
+    ResolvedFilters,
+    Depends(FilterQuery(own=("limit",), check_own=_limit_given, blanks=False)),
 ]
 NodeLimit = Annotated[int, Depends(node_limit)]
 

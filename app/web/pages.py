@@ -30,6 +30,7 @@ from app.queries.overview import (
 from app.unit_of_work import SessionDep
 from app.web.charts import hardware_chart
 from app.web.filtering import FilterQuery
+from app.web.methods import allowed_methods
 from app.web.render import figures_within, render, templates
 
 router = APIRouter()
@@ -144,8 +145,16 @@ def readyz(session: SessionDep) -> JSONResponse:
 
 
 def http_error_page(request: Request, exc: Exception) -> Response:
-    """Errors as pages people can read, with the navigation still there."""
+    """Errors as pages people can read, with the navigation still there. A method the path
+    lacks names those it has (OPTIONS answers with just them)."""
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        site_root = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+        allow = ", ".join(allowed_methods(request, site_root))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        detail = f"{request.method} is not allowed here, only {allow}."
+        exc = StarletteHTTPException(405, detail, {"Allow": allow})
     titles = {
         400: "Bad request",
         403: "Forbidden",
