@@ -760,9 +760,11 @@ class DealDerived(Base):
     step by a session hook so that lists and figures over many deals read one flat row each.
 
     `cells` is the CSV text of the deal's export row up to `url` (which depends on the request
-    and is appended at export time). `first_publisher` is the publisher (app.queries.sources
-    .publisher_key) credited with the first report; `first_status` is the status of the first
-    event and `confirmed_on` the date of the first confirmed-or-completed one.
+    and is appended at export time); `api_json` its answer in the API's lists without its id and
+    addresses (app/derived/dealjson.py; None until rendered). `first_publisher` is the
+    publisher (app.queries.sources.publisher_key) credited with the first report;
+    `first_status` is the status of the first event and `confirmed_on` the date of the first
+    confirmed-or-completed one.
     """
 
     __tablename__ = "deal_derived"
@@ -772,6 +774,7 @@ class DealDerived(Base):
         ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
     )
     cells: Mapped[str] = mapped_column(Text)
+    api_json: Mapped[str | None] = mapped_column(Text)
     first_publisher: Mapped[str | None] = mapped_column(String(200))
     first_status: Mapped[str | None] = mapped_column(String(20))
     confirmed_on: Mapped[date | None] = mapped_column(Date)

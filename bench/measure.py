@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.filters import DealFilters
 from app.models import Deal
-from app.queries.deals import get_deal, list_deals, resolve_filters
+from app.queries.deals import count_deals, get_deal, list_answers, list_deals, resolve_filters
 from app.queries.facets import deal_facets
 from app.unit_of_work import AppSession
 from bench.server import RssSampler
@@ -234,7 +234,8 @@ def _deals_floor(session: Session, params: list[tuple[str, str]]) -> object:
 
 
 def _api_floor(session: Session, params: list[tuple[str, str]]) -> object:
-    return list_deals(session, resolve_filters(session, DealFilters.from_query(params)))
+    rf = resolve_filters(session, DealFilters.from_query(params))
+    return list_answers(session, rf, total=count_deals(session, rf))
 
 
 def _detail_floor(session: Session, deal_id: str) -> object:

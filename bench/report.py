@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy
 
+from bench.datasette import PairTiming
 from bench.generate import Report
 from bench.importing import ImportTiming
 from bench.measure import Budget, ColdTiming, CsvTiming, Timing
@@ -26,6 +27,8 @@ class Results:
     imports: list[tuple[int, str, ImportTiming]] = field(default_factory=list)
     cold: list[tuple[int, str, ColdTiming]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    versus: list[tuple[int, str, PairTiming]] = field(default_factory=list)
+    datasette_version: str | None = None
 
 
 def _memory_gib() -> str:
@@ -156,6 +159,28 @@ def markdown(results: Results) -> str:
                  f"{i.floor_rows_per_second / i.rows_per_second:.1f}×" if i.rows_per_second
                  else "–"]
                 for size, db, i in results.imports
+            ],
+        )  # fmt: skip
+    if results.versus:
+        lines += ["", f"## Beside Datasette {results.datasette_version}", ""]
+        lines += [
+            "The same export (`/deals.csv`) loaded into SQLite with sqlite-utils (indexes on "
+            "first_reported, status and confidence; FTS5 on title, parties, hardware, sources) and "
+            "served by `datasette serve` (one process) while ours runs as above. One request at "
+            "a time, alternating between the two: medians; then blocks of 64 requests with 16 in "
+            "flight, alternating: requests/s. Ratio: Datasette's median over ours, ours' "
+            "requests/s over Datasette's (above 1×: ours is faster).",
+            "",
+        ]
+        lines += _table(
+            ["deals", "db", "pair", "ours ms", "Datasette ms", "ratio @1", "ours req/s @16",
+             "Datasette req/s @16", "ratio @16"],
+            [
+                [f"{size:,}", db, f"{v.pair.name}: `{v.pair.ours}` / `{v.pair.theirs}`",
+                 _ms(v.ours_ms), _ms(v.theirs_ms), f"{v.theirs_ms / v.ours_ms:.2f}×",
+                 f"{v.ours_rps:,.1f}", f"{v.theirs_rps:,.1f}",
+                 f"{v.ours_rps / v.theirs_rps:.2f}×" if v.theirs_rps else "–"]
+                for size, db, v in results.versus
             ],
         )  # fmt: skip
     if results.notes:

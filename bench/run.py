@@ -1,13 +1,14 @@
 """The benchmark: generated databases, a real uvicorn, pages and the CSV export, timed.
 
     python -m bench.run --sizes 1000,10000 --databases sqlite,postgresql [--keep] [--quick]
-        [--workers 2]
+        [--workers 2] [--vs-datasette]
 
 For each size and database: a throwaway database is migrated and filled (bench.generate),
 uvicorn serves it, every page is timed at concurrency 1 and 16 next to its in-process floor,
 and the whole CSV export is streamed while the server's memory (its workers and their
-supervisor together) is watched. The Markdown table
-goes to bench/results/<date>-<host>.md and to the terminal.
+supervisor together) is watched. With --vs-datasette, the same export is served by Datasette
+and its pages timed beside ours (bench/datasette.py). The Markdown table goes to
+bench/results/<date>-<host>.md and to the terminal.
 """
 
 import platform
@@ -25,6 +26,7 @@ from sqlalchemy import Engine
 
 from app.config import PROJECT_ROOT
 from app.db import make_engine
+from bench import datasette
 from bench.deals import SEARCH_WORD
 from bench.importing import measure_import
 from bench.measure import (
@@ -65,7 +67,14 @@ console = Console()
 
 
 def _bench_one(
-    size: int, kind: str, results: Results, *, work_dir: Path, keep: bool, import_rows: int
+    size: int,
+    kind: str,
+    results: Results,
+    *,
+    work_dir: Path,
+    keep: bool,
+    import_rows: int,
+    vs_datasette: bool = False,
 ) -> None:
     console.rule(f"{size:,} deals on {kind}")
     with bench_database(kind, size, work_dir=work_dir, seed=results.seed, keep=keep) as db:
@@ -82,6 +91,8 @@ def _bench_one(
                 failures = _export(client, engine, server.pid, size, kind, results)
                 failures += _pages(client, engine, size, kind, results)
                 _cold(client, engine, size, kind, results)
+                if vs_datasette:
+                    failures += _versus(client, engine, size, kind, results, work_dir)
                 if failures:  # while the server's log is still open
                     log = server.log_tail()
                     results.notes.append(
@@ -137,6 +148,27 @@ def _cold(client: httpx.Client, engine: Engine, size: int, kind: str, results: R
             f"  counted {timing.counted}/{len(timing.times)}",
             soft_wrap=True,
         )
+
+
+def _versus(
+    client: httpx.Client, engine: Engine, size: int, kind: str, results: Results, work_dir: Path
+) -> list[str]:
+    """The same export served by Datasette, its pages timed in turn with ours."""
+    timings, version = datasette.compare(
+        client, str(client.base_url).rstrip("/"), work_dir, middle_deal_id(engine), SEARCH_WORD
+    )
+    results.datasette_version = version
+    failures: list[str] = []
+    for timing in timings:
+        results.versus.append((size, kind, timing))
+        failures += timing.failures
+        console.print(
+            f"{timing.pair.name:<32} ours {timing.ours_ms:7.1f} ms  Datasette "
+            f"{timing.theirs_ms:7.1f} ms   @16 ours {timing.ours_rps:6.1f}/s  Datasette "
+            f"{timing.theirs_rps:6.1f}/s",
+            soft_wrap=True,
+        )
+    return failures
 
 
 def _export(
@@ -215,6 +247,10 @@ def main(
     results_dir: Annotated[Path, typer.Option(help="Where the Markdown goes.")] = BENCH_DIR
     / "results",
     work_dir: Annotated[Path, typer.Option(help="Where SQLite files live.")] = BENCH_DIR / ".work",
+    vs_datasette: Annotated[
+        bool,
+        typer.Option(help="Also serve the export with Datasette and time its pages beside ours."),
+    ] = False,
 ) -> None:
     """Benchmark the pages and the export at several sizes on SQLite and Postgres."""
     size_list, database_list = _sizes(sizes), _databases(databases)
@@ -228,7 +264,10 @@ def main(
     results_dir.mkdir(parents=True, exist_ok=True)
     for size in size_list:
         for kind in database_list:
-            _bench_one(size, kind, results, work_dir=work_dir, keep=keep, import_rows=import_rows)
+            _bench_one(
+                size, kind, results, work_dir=work_dir, keep=keep, import_rows=import_rows,
+                vs_datasette=vs_datasette,
+            )  # fmt: skip
             path.write_text(markdown(results))  # after each run: a crash keeps what was measured
     console.print(markdown(results), markup=False, highlight=False, soft_wrap=True)
     console.print(f"Written to {path}")

@@ -9,13 +9,14 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.users import create_token, create_user
 from app.api.examples import NEW_DEAL
+from app.derived.refresh import refresh_missing
 from app.filters.registry import FILTERS
-from app.models import AuditEvent, Deal, Organization, Source, StatusEvent, User
+from app.models import AuditEvent, Deal, DealDerived, Organization, Source, StatusEvent, User
 from tests.conftest import _test_app
 
 PROBLEM = "application/problem+json"
@@ -126,6 +127,82 @@ def test_a_deal_reads_with_dates_at_their_precision(demo_client: TestClient, dem
     assert demo_client.get(f"/api/v1/deals/{deal.id}/sources").json() == body["sources"]
     events = demo_client.get(f"/api/v1/deals/{deal.id}/status-events").json()
     assert events == body["status_events"]
+
+
+def test_the_lists_stored_answers_are_the_deals_answers_after_edits(
+    demo_client: TestClient, demo: Session, auth: dict[str, str]
+) -> None:
+    """Each deal's answer in a list is rendered when it is saved (app/derived/dealjson.py):
+    after edits to the deal, its parts, its organizations and hardware, every item is, byte
+    for byte, the answer freshly read from the deal (its single read, up to `notes`)."""
+    deal = maia_deal(demo)
+    url = f"/api/v1/deals/{deal.id}"
+    version = demo_client.get(url).json()["version"]
+    edit = {
+        "version": version,
+        "title": 'Maia “200” \\ "quoted" \u2028 ünïcode',
+        "deal_types": ["equity_investment", "cloud_capacity"],
+        "parties": [
+            {"organization": "Anthropic", "role": "customer"},
+            {"organization": "Microsoft", "role": "provider"},
+            {"organization": "Microsoft", "role": "investor"},
+        ],
+        "hardware": [{"name": "H100", "chips": 24000}, {"name": "Maia 200"}],
+        "capacity_mw": "1.5",
+        "capacity_qualifier": "estimated",
+        "term_start": "2027-Q1",
+    }
+    patched = demo_client.patch(url, json=edit, headers=auth)
+    assert patched.status_code == 200, patched.text
+    microsoft = demo_client.get("/api/v1/organizations/microsoft").json()
+    renamed = {"version": microsoft["version"], "name": "Microsoft Corporation"}
+    org = demo_client.patch("/api/v1/organizations/microsoft", json=renamed, headers=auth)
+    assert org.status_code == 200, org.text
+    h100 = demo_client.get("/api/v1/hardware/h100").json()
+    retyped = {"version": h100["version"], "name": "H100 SXM", "type": "other"}
+    hardware = demo_client.patch("/api/v1/hardware/h100", json=retyped, headers=auth)
+    assert hardware.status_code == 200, hardware.text
+    event = {"status": "confirmed", "effective_on": "2026-06", "source": {"publisher": "Reuters",
+             "tier": "original", "url": "https://www.reuters.com/"}}  # fmt: skip
+    assert demo_client.post(f"{url}/status-events", json=event, headers=auth).status_code == 201
+
+    listed = demo_client.get("/api/v1/deals?per_page=500")
+    assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
+    body = listed.json()
+    assert body["total"] == len(body["items"]) == count_live(demo)
+    items = re.findall(r'\{"id":\d+,"url":.*?,"updated_at":"[^"]+"\}', listed.text)
+    assert len(items) == len(body["items"])
+    for item, text in zip(body["items"], items, strict=True):
+        single = demo_client.get(f"/api/v1/deals/{item['id']}").text
+        assert text == single[: single.index(',"notes":')] + "}"
+    edited = next(item for item in body["items"] if item["id"] == deal.id)
+    assert edited["title"] == edit["title"] and edited["status"] == "confirmed"
+    assert edited["capacity_mw"] == 1.5 and edited["term_start"] == "2027-Q1"
+    assert ("microsoft", "Microsoft Corporation") in {
+        (p["organization"]["slug"], p["organization"]["name"]) for p in edited["parties"]
+    }
+    assert edited["hardware"][0]["hardware"] == {
+        "slug": "h100",
+        "name": "H100 SXM",
+        "type": "other",
+    }
+    assert edited["deal_types"] == ["cloud_capacity", "equity_investment"]
+
+
+def test_a_deal_not_rendered_yet_is_answered_all_the_same(
+    demo_client: TestClient, demo: Session
+) -> None:
+    before = demo_client.get("/api/v1/deals?per_page=500").text
+    demo.execute(update(DealDerived).values(api_json=None))
+    demo.flush()
+    assert demo_client.get("/api/v1/deals?per_page=500").text == before
+    assert refresh_missing(demo) == count(demo, Deal)
+    assert demo.scalar(select(func.count()).where(DealDerived.api_json.is_(None))) == 0
+    assert demo_client.get("/api/v1/deals?per_page=500").text == before
+
+
+def count_live(session: Session) -> int:
+    return session.scalar(select(func.count()).where(Deal.deleted_at.is_(None))) or 0
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,16 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.db import make_engine
 from app.derived.cache import FigureCache, TimeUp, time_limit
+from app.derived.search import read_matches_first
 from app.filters import DealFilters
 from app.models import Deal, Organization, Source
-from app.queries.deals import filter_deals, resolve_filters, sort_deals
+from app.queries.deals import (
+    filter_deals,
+    filter_page,
+    list_answers,
+    resolve_filters,
+    sort_deals,
+)
 from app.queries.directory import latest_events_statement
 from app.queries.sources import track_records
 from app.queries.timeline import Cursor, timeline_statement
@@ -333,3 +340,46 @@ def test_postgres_plans_use_the_intended_indexes(kind: str, generated_postgres: 
             explained = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", params)
             used |= _indexes(explained.scalar_one()[0])
         assert {"ix_source_publisher_lower", "ix_deal_derived_first_publisher"} <= used, used
+
+
+@pytest.mark.parametrize("kind", [kind for kind in enabled_databases() if kind == "postgresql"])
+def test_a_rare_word_reads_its_matches_first_and_a_common_one_walks_the_order(
+    kind: str, generated_postgres: Engine
+) -> None:
+    """The walk down the order's index reads a search row per deal it meets, about
+    per_page × deals / matches of them: too many for a rare word, which reads its matches
+    from the text index and sorts them instead. Same rows either way."""
+    with AppSession(generated_postgres) as session:
+        common = session.scalar(
+            text("SELECT word FROM ts_stat('SELECT search_vector FROM deal_search') "
+                 "WHERE ndoc BETWEEN 2000 AND 6000 AND length(word) > 3 ORDER BY ndoc LIMIT 1")
+        )  # fmt: skip
+        rare = "quasar"  # a project name, in about one deal in 170
+        counted = {
+            word: session.scalar(
+                select(func.count()).select_from(
+                    filter_deals(select(Deal.id), _search(session, word)).subquery()  # type: ignore[arg-type]
+                )
+            )
+            or 0
+            for word in (rare, common)
+        }
+        assert counted[rare] ** 2 < 50 * 20_000 < counted[common] ** 2, counted
+        for word, first in ((rare, True), (common, False)):
+            rf = _search(session, word)
+            assert read_matches_first(session, counted[word], rf.filters.per_page) is first
+            page = list_answers(session, rf, total=counted[word])
+            walked = session.scalars(_page(session, f"q={word}")).all()
+            assert [deal_id for deal_id, _ in page.rows] == walked and walked
+            stmt = sort_deals(
+                filter_page(session, select(Deal.id), rf, counted[word]), rf.filters
+            ).limit(50)
+            plan = _plan(session, stmt)
+            nodes = {node["Node Type"] for node in _nodes(plan)}
+            assert ("CTE Scan" in nodes) is first, (word, nodes)
+            if not first:
+                assert "ix_deal_live_reported" in _indexes(plan), (word, plan)
+
+
+def _search(session: Session, word: str) -> Any:
+    return resolve_filters(session, DealFilters.from_query([("q", word)]))

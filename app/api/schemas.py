@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from fastapi import Path, Request
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     ValidationInfo,
@@ -20,15 +18,17 @@ from pydantic import (
     model_validator,
 )
 
-from app.domain.dates import PartialDate
+from app.answers import (
+    DealOut,
+    OrganizationRef,
+    Out,
+    PartialDateText,
+    request_of,
+)
 from app.domain.vocabulary import (
-    Confidence,
-    DealType,
     HardwareType,
     OrgKind,
-    Qualifier,
     RelationKind,
-    Role,
     SourceTier,
     Status,
 )
@@ -41,14 +41,9 @@ from app.inputs.deal import (
     changes_of,
 )
 from app.inputs.records import HardwareRecordInput, OrganizationInput
-from app.inputs.types import MAX_ID, PARTIAL_DATE_HELP, PARTIAL_DATE_PATTERN, Input
-from app.models import Deal, Hardware, Organization
+from app.inputs.types import MAX_ID, Input
+from app.models import Hardware, Organization
 
-PartialDateText = Annotated[
-    str,
-    Field(pattern=PARTIAL_DATE_PATTERN, description=PARTIAL_DATE_HELP, examples=["2026-05"]),
-    BeforeValidator(lambda value: str(value) if isinstance(value, PartialDate) else value),
-]
 # Not 1: the coverage tests try the smallest id on DELETE first.
 _ONE = {"id": {"summary": "A deal's id", "value": 3}}
 DealId = Annotated[int, Path(ge=1, le=MAX_ID, description="The deal's id.", openapi_examples=_ONE)]
@@ -68,92 +63,6 @@ HardwareSlug = Annotated[
         openapi_examples={"h100": {"summary": "NVIDIA H100", "value": "h100"}},
     ),
 ]
-
-
-def _request(info: ValidationInfo) -> Request:
-    """The request an answer is made for (its addresses depend on it)."""
-    request = (info.context or {}).get("request")
-    assert isinstance(request, Request), "answers are read with context={'request': …}"
-    return request
-
-
-# An answer already made passes through validation again (in a page of answers, and as the
-# response): its after-validators run once more, without the context; its addresses stay.
-
-
-class Out(BaseModel):
-    """An answer, read from the record's own attributes."""
-
-    model_config = ConfigDict(
-        from_attributes=True, json_schema_serialization_defaults_required=True
-    )
-
-
-# Answers --------------------------------------------------------------------------------------
-
-
-class OrganizationRef(Out):
-    slug: str
-    name: str
-
-
-class HardwareRef(Out):
-    slug: str
-    name: str
-    type: HardwareType
-
-
-class PartyOut(Out):
-    organization: OrganizationRef
-    role: Role
-
-
-class HardwareLineOut(Out):
-    hardware: HardwareRef
-    chips: int | None
-
-
-class DealOut(Out):
-    """A deal as the table shows it."""
-
-    id: int
-    url: str = Field("", description="The deal's page on this site.")
-    api_url: str = Field("", description="This deal in the API.")
-    title: str
-    summary: str | None
-    status: Status = Field(description="The status of the latest status event.")
-    confidence: Confidence
-    confidence_note: str | None
-    deal_types: list[DealType]
-    parties: list[PartyOut]
-    hardware: list[HardwareLineOut] = Field(validation_alias="hardware_lines")
-    value_usd: int | None
-    value_qualifier: Qualifier | None
-    capacity_mw: float | None
-    capacity_qualifier: Qualifier | None
-    chips: int | None
-    chips_qualifier: Qualifier | None
-    first_reported_on: PartialDateText = Field(validation_alias="first_reported")
-    announced_on: PartialDateText | None = Field(validation_alias="announced")
-    term_start: PartialDateText | None
-    term_end: PartialDateText | None
-    region: str | None
-    version: int = Field(description="Send it back with PATCH; it moves on with every save.")
-    created_at: datetime
-    updated_at: datetime
-
-    @model_validator(mode="after")
-    def _addresses(self, info: ValidationInfo) -> Self:
-        if self.url:
-            return self
-        request = _request(info)
-        self.url = str(request.url_for("deal_detail", deal_id=self.id))
-        self.api_url = str(request.url_for("api_deal_detail", deal_id=self.id))
-        return self
-
-    @classmethod
-    def of(cls, deal: Deal, request: Request) -> Self:
-        return cls.model_validate(deal, context={"request": request})
 
 
 class DealPageOut(BaseModel):
@@ -201,7 +110,7 @@ class RelationOut(Out):
     def _address(self, info: ValidationInfo) -> Self:
         if self.api_url:
             return self
-        self.api_url = str(_request(info).url_for("api_deal_detail", deal_id=self.deal_id))
+        self.api_url = str(request_of(info).url_for("api_deal_detail", deal_id=self.deal_id))
         return self
 
 
@@ -222,7 +131,7 @@ def _directory_addresses(
     the context, counted by the table's query)."""
     if record.url:
         return
-    request = _request(info)
+    request = request_of(info)
     record.deal_count = int((info.context or {}).get("deal_count", 0))
     record.url = str(request.url_for(page, slug=record.slug))
     record.api_url = str(request.url_for(api, slug=record.slug))

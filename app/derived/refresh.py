@@ -1,6 +1,7 @@
 """What is derived from each deal and stored beside it: its search document (DealSearch, see
-app/derived/search.py), its CSV export row (DealDerived, see app/exchange/export.py) and its
-pairs of organizations (DealPair, see app/derived/pairs.py).
+app/derived/search.py), its CSV export row and API answer (DealDerived, see
+app/exchange/export.py and app/derived/dealjson.py) and its pairs of organizations (DealPair, see
+app/derived/pairs.py).
 
 All are kept in step by one session hook, so no write path can forget them: after every flush,
 the deals whose text could have changed are re-rendered in the same transaction — a deal
@@ -22,6 +23,7 @@ from app.db import insert_rows
 from app.derived import counts
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
+from app.derived.dealjson import render_answers
 from app.derived.pairs import pair_rows
 from app.derived.publishers import first_report_order, publisher_key, tier_rank
 from app.derived.search import words
@@ -49,14 +51,15 @@ DEAL_PARTS = (DealParty, DealHardware, DealTypeRow, Source, StatusEvent)
 
 
 def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
-    """Re-render and store the search documents, export rows and pairs of these deals; how
-    many."""
+    """Re-render and store the search documents, export rows, API answers and pairs of these
+    deals; how many."""
     count = 0
     ids = sorted(set(deal_ids))
     if ids:
         bump_generation(connection)
     for batch in batches(ids, BATCH):
         cells = render_cells(connection, batch)
+        answers = render_answers(connection, batch)
         documents = search_documents(connection, batch)
         first_publishers = first_reporters(connection, batch)
         histories = status_facts(connection, batch)
@@ -72,6 +75,7 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
                     {
                         "deal_id": deal_id,
                         "cells": text,
+                        "api_json": answers[deal_id],
                         "first_publisher": first_publishers.get(deal_id),
                         "first_status": histories.get(deal_id, (None, None))[0],
                         "confirmed_on": histories.get(deal_id, (None, None))[1],
@@ -96,8 +100,8 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def refresh_missing(session: Session) -> int:
-    """Render the deals that have no stored search document or export row, or parties but no
-    pairs; commits."""
+    """Render the deals that have no stored search document, export row or API answer, or
+    parties but no pairs; commits."""
     connection = session.connection()
     # NOT EXISTS, not NOT IN: Postgres checks each deal by an index lookup (4 s at a million
     # deals), where NOT IN over a subquery too big for work_mem re-scans it per deal (more
@@ -105,6 +109,9 @@ def refresh_missing(session: Session) -> int:
     missing = select(Deal.id).where(
         ~select(DealDerived.deal_id).where(DealDerived.deal_id == Deal.id).exists()
         | ~select(DealSearch.deal_id).where(DealSearch.deal_id == Deal.id).exists()
+        | select(DealDerived.deal_id)
+        .where(DealDerived.deal_id == Deal.id, DealDerived.api_json.is_(None))
+        .exists()
         | (
             select(DealParty.deal_id).where(DealParty.deal_id == Deal.id).exists()
             & ~select(DealPair.deal_id).where(DealPair.deal_id == Deal.id).exists()

@@ -6,16 +6,18 @@ select-in load per kind of related row, and one grouped query per facet.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
+from app.derived.search import matching_deal_ids, read_matches_first
 from app.filters import DealFilters, Problems
 from app.filters.kinds import Condition, Lookup, Records, Slugs
 from app.models import (
     Deal,
+    DealDerived,
     DealHardware,
     DealParty,
     DealRelation,
@@ -78,16 +80,32 @@ def deal_conditions(
     return conditions
 
 
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
+R = TypeVar("R")
+
+
 def unfiltered(rf: ResolvedFilters) -> bool:
     """Whether the filters match every live deal (the kept counts of app/derived/counts.py)."""
     return len(deal_conditions(rf)) == 1
 
 
-def filter_deals(stmt: Select[Deal], rf: ResolvedFilters) -> Select[Deal]:
+def filter_deals(stmt: S, rf: ResolvedFilters) -> S:
     return stmt.where(*deal_conditions(rf))
 
 
-def sort_deals(stmt: Select[Deal], f: DealFilters) -> Select[Deal]:
+def filter_page(session: Session, stmt: S, rf: ResolvedFilters, total: int | None) -> S:
+    """The filters of a page of rows: text search reads its matches first when, for this many,
+    that is cheaper than walking the order's index (app.derived.search.read_matches_first)."""
+    query = rf.filters.value("q")
+    if not (query and total is not None):
+        return filter_deals(stmt, rf)
+    if not read_matches_first(session, total, rf.filters.per_page):
+        return filter_deals(stmt, rf)
+    first = matching_deal_ids(rf.dialect, query, matches_first=True)
+    return stmt.where(*deal_conditions(rf, exclude="q"), *([first] if first is not None else []))
+
+
+def sort_deals(stmt: S, f: DealFilters) -> S:
     """Order by the chosen column, empty values last, then by id: a stable, total order."""
     ordered = f.registry.sort.order_by(f.sort)
     return stmt.order_by(ordered, Deal.id.desc() if f.sort_descending else Deal.id.asc())
@@ -115,11 +133,11 @@ def table_options() -> list[LoaderOption]:
 
 
 @dataclass(frozen=True)
-class DealPage:
+class DealPage(Generic[R]):
     """One page of deals; `total` is None when the matching deals were not counted (too slow
     to wait for), and `more` then says whether a next page exists."""
 
-    rows: list[Deal]
+    rows: list[R]
     total: int | None
     page: int
     per_page: int
@@ -150,14 +168,14 @@ def count_deals(session: Session, rf: ResolvedFilters) -> int:
 
 def list_deals(
     session: Session, rf: ResolvedFilters, *, total: int | None = None, count: bool = True
-) -> DealPage:
+) -> DealPage[Deal]:
     """One page of the filtered deals, in the chosen order, with the total they come from:
     counted here unless the caller knows it (e.g. from app/derived/cache.py) or says not to (`count`
     False: the total stays unknown, and one row more is read to tell whether a page follows)."""
     f = rf.filters
-    stmt = filter_deals(select(Deal), rf)
     if total is None and count:
         total = count_deals(session, rf)
+    stmt = filter_page(session, select(Deal), rf, total)
     limit = f.per_page if total is not None else f.per_page + 1
     rows = list(
         session.scalars(
@@ -170,6 +188,31 @@ def list_deals(
     more = len(rows) > f.per_page
     return DealPage(
         rows=rows[: f.per_page], total=total, page=f.page, per_page=f.per_page, more=more
+    )
+
+
+def list_answers(
+    session: Session, rf: ResolvedFilters, *, total: int
+) -> DealPage[tuple[int, str | None]]:
+    """One page of the filtered deals, in the chosen order, as their ids and their stored API
+    answers (app/derived/dealjson.py; None for a deal not rendered yet): one statement."""
+    f = rf.filters
+    stmt = filter_page(
+        session,
+        select(Deal.id, DealDerived.api_json).outerjoin(
+            DealDerived, DealDerived.deal_id == Deal.id
+        ),
+        rf,
+        total,
+    )
+    rows = session.execute(
+        sort_deals(stmt, f).limit(f.per_page).offset((f.page - 1) * f.per_page)
+    ).all()
+    return DealPage(
+        rows=[(deal_id, text) for deal_id, text in rows],
+        total=total,
+        page=f.page,
+        per_page=f.per_page,
     )
 
 

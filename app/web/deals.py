@@ -95,11 +95,12 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
 @router.get("/deals/{deal_id:int}", name="deal_detail")
 def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_id: int) -> Response:
     """404 when there is no such live deal (admins also see deleted ones, to restore them)."""
-    kept = merged_into(session, deal_id)
-    if kept is not None:  # a merged duplicate: its address leads to the deal that kept it
-        return RedirectResponse(str(request.url_for("deal_detail", deal_id=kept)), 301)
     is_admin = user is not None and user.role == UserRole.ADMIN
     deal = get_deal(session, deal_id, include_deleted=is_admin)
+    # A merged duplicate is deleted, so asked for only when no live deal was found.
+    kept = merged_into(session, deal_id) if deal is None else deal.merged_into_id
+    if kept is not None:  # a merged duplicate: its address leads to the deal that kept it
+        return RedirectResponse(str(request.url_for("deal_detail", deal_id=kept)), 301)
     if deal is None:
         raise HTTPException(404, f"There is no deal {deal_id}.")
     publishers = frozenset(source.publisher for source in deal.sources)
