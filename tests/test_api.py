@@ -621,3 +621,14 @@ def test_what_the_schema_forbids_is_refused(demo_client: TestClient, auth: dict[
     reader = {"text": "Oracle rents GPUs to xAI.", "published_on": 1762128000}
     body = problem(demo_client.post("/api/v1/extract", json=reader, headers=auth), 422)
     assert "published_on" in body["errors"]
+
+
+def test_a_link_in_capitals_is_stored_in_lower_case(
+    demo_client: TestClient, auth: dict[str, str]
+) -> None:
+    """Postgres checks `LIKE 'http://%'` case-sensitively: `HTTP://` was a 500 there."""
+    source = {**NEW_DEAL["source"], "url": "HTTPS://Example.com/A", "archived_url": "HTTP://a.b/C"}
+    created = demo_client.post("/api/v1/deals", json={**NEW_DEAL, "source": source}, headers=auth)
+    assert created.status_code == 201, created.text
+    [saved] = created.json()["sources"][:1]
+    assert (saved["url"], saved["archived_url"]) == ("https://Example.com/A", "http://a.b/C")

@@ -165,13 +165,17 @@ def link_text(max_length: int) -> StringConstraints:
 
 
 def web_link(value: Any) -> Any:
-    """A before-validator for an http(s) address, or blank (None)."""
+    """A before-validator for an http(s) address, or blank (None). The scheme is kept in lower
+    case (`HTTP://` is the same link), as the databases' checks expect it."""
     value = optional(value)
-    if isinstance(value, str) and len(value) <= MAX_URL and not _URL.match(value):
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        return value
+    if not _URL.match(value):
         raise refuse(
             "url", f"'{value[:80]}' is not a web link — only http:// and https:// are accepted"
         )
-    return value
+    scheme, rest = value.split("://", 1)
+    return f"{scheme.lower()}://{rest}"
 
 
 _DATE_SCHEMA = {"type": "string", "pattern": PARTIAL_DATE_PATTERN, "examples": ["2026-05"]}
