@@ -136,7 +136,7 @@ def test_sign_in_see_the_account_and_sign_out(page: Page, base_url: str, live_ad
     assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "account.png"), full_page=True)
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     page.goto(f"{base_url}/account")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount"))
@@ -159,7 +159,7 @@ def sign_in_as(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def test_record_the_founding_example_then_confirm_it(

@@ -50,7 +50,7 @@ def sign_in(page: Page, base: str, who: tuple[str, str] = ANALYST) -> None:
     page.get_by_label("Email").fill(who[0])
     page.get_by_label("Password").fill(who[1])
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def test_a_search_that_finds_nothing_suggests_the_closest_names(page: Page, site: str) -> None:

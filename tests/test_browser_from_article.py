@@ -48,7 +48,7 @@ def sign_in(page: Page, base: str) -> None:
     page.get_by_label("Email").fill("analyst@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def test_the_founding_report_is_added_to_the_maia_deal(page: Page, site: tuple[str, str]) -> None:

@@ -57,7 +57,7 @@ def sign_in(page: Page, base: str) -> None:
     page.get_by_label("Email").fill(ANALYST[0])
     page.get_by_label("Password").fill(ANALYST[1])
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def test_a_link_in_a_result_table_loads_the_page_it_names(page: Page, site: str) -> None:
