@@ -276,29 +276,37 @@ def test_a_5_mb_import_through_the_page_leaves_the_server_responsive(server: Ser
     assert max(waits) < 2.0, sorted(waits)[-5:]
 
 
+def new_deal(
+    server: Server, title: str, provider: str, customer: str, chip: dict[str, str]
+) -> Callable[[httpx.Client], httpx.Response]:
+    """A request creating a rumored deal through the API, naming organizations and hardware
+    that may not exist yet (`create_missing`)."""
+    body = {
+        "title": title,
+        "deal_types": ["cloud_capacity"],
+        "parties": [
+            {"organization": provider, "role": "provider"},
+            {"organization": customer, "role": "customer"},
+        ],
+        "hardware": [chip],
+        "first_reported_on": "2026-05",
+        "status": "rumored",
+        "source": {"publisher": "Wire", "tier": "original"},
+        "create_missing": True,
+        "duplicate_decision": "new",
+    }
+    headers = {"Authorization": f"Bearer {server.token}"}
+    return lambda c: c.post(f"{server.base}/api/v1/deals", json=body, headers=headers)
+
+
 def test_concurrent_creates_of_one_new_organization_share_it(server: Server) -> None:
     """Ten deals naming the same new organization and hardware at once: one request creates
     them, the others reuse them (their first attempt's insert fails and is made again)."""
-    headers = {"Authorization": f"Bearer {server.token}"}
-
-    def create(i: int) -> Callable[[httpx.Client], httpx.Response]:
-        body = {
-            "title": f"Simultaneous deal {i}",
-            "deal_types": ["cloud_capacity"],
-            "parties": [
-                {"organization": "Brand New Cloud", "role": "provider"},
-                {"organization": f"Customer {i}", "role": "customer"},
-            ],
-            "hardware": [{"name": "Brand New Chip", "type": "gpu", "vendor": "Brand New Cloud"}],
-            "first_reported_on": "2026-05",
-            "status": "rumored",
-            "source": {"publisher": "Wire", "tier": "original"},
-            "create_missing": True,
-            "duplicate_decision": "new",
-        }
-        return lambda c: c.post(f"{server.base}/api/v1/deals", json=body, headers=headers)
-
-    codes = fire([create(i) for i in range(10)])
+    chip = {"name": "Brand New Chip", "type": "gpu", "vendor": "Brand New Cloud"}
+    provider = "Brand New Cloud"
+    codes = fire(
+        [new_deal(server, f"Simultaneous {i}", provider, f"Customer {i}", chip) for i in range(10)]
+    )
     assert codes == [201] * 10, Counter(codes)
     with make_sessionmaker(server.engine)() as session:
         named = select(func.count()).select_from(Organization)
@@ -310,28 +318,13 @@ def test_concurrent_creates_of_one_new_organization_share_it(server: Server) -> 
 def test_concurrent_creates_lose_no_kept_count(server: Server) -> None:
     """Twenty deals at once, all counted under the same status, type, provider, hardware type
     and vendor: every `n = n + 1` on those shared counts lands (app/derived/counts.py)."""
-    headers = {"Authorization": f"Bearer {server.token}"}
-
-    def create(i: int) -> Callable[[httpx.Client], httpx.Response]:
-        body = {
-            "title": f"Counted at once {i}",
-            "deal_types": ["cloud_capacity"],
-            "parties": [
-                {"organization": "Counted Cloud", "role": "provider"},
-                {"organization": f"Counted Customer {i}", "role": "customer"},
-            ],
-            "hardware": [{"name": "Counted Chip", "type": "tpu", "vendor": "Counted Cloud"}],
-            "first_reported_on": "2026-05",
-            "status": "rumored",
-            "source": {"publisher": "Wire", "tier": "original"},
-            "create_missing": True,
-            "duplicate_decision": "new",
-        }
-        return lambda c: c.post(f"{server.base}/api/v1/deals", json=body, headers=headers)
-
+    chip = {"name": "Counted Chip", "type": "tpu", "vendor": "Counted Cloud"}
+    provider, customer = "Counted Cloud", "Counted Customer"
     with make_sessionmaker(server.engine)() as session:
         before = kept_total(session)
-    codes = fire([create(i) for i in range(20)])
+    codes = fire(
+        [new_deal(server, f"Counted {i}", provider, f"{customer} {i}", chip) for i in range(20)]
+    )
     assert codes == [201] * 20, Counter(codes)
     with make_sessionmaker(server.engine)() as session:
         rf = resolve_filters(session, DealFilters())
