@@ -27,7 +27,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.server import free_port
+from bench.measure import timed_get
+from bench.server import free_port, stop
 
 PACKAGES = ("datasette==0.65.5", "sqlite-utils==4.2.1")
 PAGE_SIZE = 50
@@ -143,22 +144,7 @@ def serve_datasette(bin_dir: Path, database: Path) -> Iterator[str]:
             time.sleep(0.2)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _get(client: httpx.Client, url: str) -> tuple[float, str | None]:
-    started = time.perf_counter()
-    try:
-        status = client.get(url).status_code
-        failure = None if status == 200 else f"{url}: HTTP {status}"
-    except httpx.HTTPError as exc:
-        failure = f"{url}: {type(exc).__name__}"
-    return time.perf_counter() - started, failure
+        stop(process)
 
 
 def measure_pair(
@@ -177,21 +163,21 @@ def measure_pair(
     urls = (ours + pair.ours, theirs + pair.theirs)
     for url in urls:  # warm both: caches, connections, the planner's statistics
         for _ in range(3):
-            _get(client, url)
+            timed_get(client, url)
     for _ in range(requests):
         for url, times in zip(urls, (timing.ours_c1, timing.theirs_c1), strict=True):
-            seconds, failure = _get(client, url)
+            seconds, failure = timed_get(client, url)
             times.append(seconds)
-            timing.failures += [failure] if failure else []
+            timing.failures += [f"{url}: {failure}"] if failure else []
     done = {urls[0]: [0, 0.0], urls[1]: [0, 0.0]}
     with ThreadPoolExecutor(concurrency) as pool:
         for _ in range(blocks):
             for url in urls:
                 started = time.perf_counter()
-                results = list(pool.map(_get, [client] * block_size, [url] * block_size))
+                results = list(pool.map(timed_get, [client] * block_size, [url] * block_size))
                 done[url][0] += len(results)
                 done[url][1] += time.perf_counter() - started
-                timing.failures += [failure for _, failure in results if failure]
+                timing.failures += [f"{url}: {failure}" for _, failure in results if failure]
     timing.ours_c16 = (int(done[urls[0]][0]), done[urls[0]][1])
     timing.theirs_c16 = (int(done[urls[1]][0]), done[urls[1]][1])
     return timing

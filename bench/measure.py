@@ -117,7 +117,7 @@ class Budget:
         return cls(c1_requests=3, c16_requests=16, seconds=5.0, floor_repeats=1)
 
 
-def _get(client: httpx.Client, path: str) -> tuple[float, str | None]:
+def timed_get(client: httpx.Client, path: str) -> tuple[float, str | None]:
     """Seconds taken, and what went wrong (None for a 200)."""
     started = time.perf_counter()
     try:
@@ -135,7 +135,7 @@ def measure_page(client: httpx.Client, case: Case, budget: Budget) -> Timing:
     while len(timing.c1) < budget.c1_requests and (
         len(timing.c1) < 3 or time.perf_counter() < deadline
     ):
-        seconds, failure = _get(client, case.path)
+        seconds, failure = timed_get(client, case.path)
         timing.c1.append(seconds)
         timing.failures.update([failure] if failure else [])
     # At 16 in flight a request costs at most about its c1 median (less with several workers).
@@ -143,7 +143,7 @@ def measure_page(client: httpx.Client, case: Case, budget: Budget) -> Timing:
     count = max(budget.concurrency, min(budget.c16_requests, int(budget.seconds / per_request)))
     started = time.perf_counter()
     with ThreadPoolExecutor(budget.concurrency) as pool:
-        for seconds, failure in pool.map(lambda _: _get(client, case.path), range(count)):
+        for seconds, failure in pool.map(lambda _: timed_get(client, case.path), range(count)):
             timing.c16.append(seconds)
             timing.failures.update([failure] if failure else [])
     timing.c16_seconds = time.perf_counter() - started

@@ -190,12 +190,7 @@ def serve(database_url: str, workers: int = 1) -> Iterator[Server]:
             _wait_workers(process.pid, workers)
             yield Server(base_url, process.pid, log)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def _wait_ready(port: int, process: subprocess.Popen[bytes], log: IO[bytes]) -> str:
@@ -293,3 +288,13 @@ class RssSampler:
     @property
     def growth_mib(self) -> float:
         return (self.peak - self.baseline) / 1024
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server to stop, and kill it if it is still there after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
