@@ -3,7 +3,8 @@
 import os
 import secrets
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from pathlib import Path
 
 import psycopg
 from sqlalchemy import StaticPool
@@ -71,3 +72,11 @@ def empty_database(kind: str, prefix: str = "cdt_empty") -> Iterator[Session]:
         cleanup.callback(engine.dispose)
         with AppSession(engine, expire_on_commit=False) as session:
             yield session
+
+
+def server_database(kind: str, prefix: str, folder: Path) -> AbstractContextManager[str]:
+    """The URL of an empty database for a live server: a SQLite file in `folder`, or a
+    throwaway Postgres database (dropped on leaving)."""
+    if kind == "sqlite":
+        return nullcontext(f"sqlite:///{folder / (prefix + '.sqlite3')}")
+    return throwaway_postgres(prefix)

@@ -40,6 +40,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class Console:
+    """Every console error and uncaught exception of a page, CSP violations included."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+
 def chromium_path() -> str:
     """The system Chromium; a clear failure (never a skip) when it is missing."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):

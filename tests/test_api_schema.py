@@ -6,7 +6,6 @@ declares (create a deal, read it, change it, delete it). Writes carry an analyst
 they reach the rules."""
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.unit_of_work import make_sessionmaker
-from tests.databases import enabled_databases, throwaway_postgres
+from tests.databases import enabled_databases, server_database
 from tests.live import live_server
 
 # Every check schemathesis has. A request the schema allows may still break a rule no schema
@@ -54,11 +53,7 @@ def live_api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """A live server with the demo, and an analyst token's header."""
-    database = (
-        throwaway_postgres("cdt_schema")
-        if request.param == "postgresql"
-        else nullcontext(f"sqlite:///{tmp_path_factory.mktemp('schema') / 'schema.sqlite3'}")
-    )
+    database = server_database(request.param, "cdt_schema", tmp_path_factory.mktemp("schema"))
     with database as url, live_server(url) as base:
         engine = make_engine(url)
         with make_sessionmaker(engine)() as session:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.accounts.users import create_user
 from app.db import make_engine
 from app.unit_of_work import make_sessionmaker
-from tests.live import ARTIFACTS, assert_accessible, live_server
+from tests.live import ARTIFACTS, Console, assert_accessible, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +34,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             create_user(session, ADMIN[0], ADMIN[1], "admin")
         engine.dispose()
         yield base
-
-
-class Console:
-    """Every console error and uncaught exception of a page, CSP violations included."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
 
 def sign_in(page: Page, base: str, who: tuple[str, str] = ANALYST) -> None:

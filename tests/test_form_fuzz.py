@@ -10,7 +10,6 @@ dropped, duplicated or added, sent urlencoded or as multipart.
 
 import re
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from urllib.parse import quote_from_bytes, urljoin, urlsplit
 
@@ -26,7 +25,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.unit_of_work import make_sessionmaker
 from tests.conftest import PageRoute, page_routes
-from tests.databases import enabled_databases, throwaway_postgres
+from tests.databases import enabled_databases, server_database
 from tests.live import live_server
 
 ADMIN = ("fuzz-admin@example.org", "a fuzzing password 1")
@@ -160,11 +159,7 @@ def _sign_in(base: str) -> dict[str, str]:
 def site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
-    database = (
-        throwaway_postgres("cdt_fuzz")
-        if request.param == "postgresql"
-        else nullcontext(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite3'}")
-    )
+    database = server_database(request.param, "cdt_fuzz", tmp_path_factory.mktemp("fuzz"))
     with database as url, live_server(url) as base:
         engine = make_engine(url)
         with make_sessionmaker(engine)() as session:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, closing, nullcontext
+from contextlib import closing
 from dataclasses import dataclass
 
 import httpx
@@ -18,7 +18,7 @@ from app.api.examples import NEW_DEAL
 from app.db import make_engine
 from app.models import Deal
 from app.unit_of_work import make_sessionmaker
-from tests.databases import enabled_databases, throwaway_postgres
+from tests.databases import enabled_databases, server_database
 from tests.live import live_server
 
 PASSWORD = "correct horse battery staple"
@@ -40,11 +40,7 @@ class Server:
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    database: AbstractContextManager[str]
-    if request.param == "sqlite":
-        database = nullcontext(f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}")
-    else:
-        database = throwaway_postgres("cdt_live_sessions")
+    database = server_database(request.param, "cdt_live_sessions", tmp_path_factory.mktemp("live"))
     with database as url, live_server(url, demo=False) as base:
         engine = make_engine(url)
         with make_sessionmaker(engine)() as session:
