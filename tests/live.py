@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from app import migrate
 from app.db import make_engine
@@ -47,6 +47,15 @@ class Console:
         self.errors: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+
+def sign_in_as(page: Page, base: str, email: str, password: str) -> None:
+    """Sign in through the form, by its visible labels, and wait until signed in."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def chromium_path() -> str:

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.accounts.users import bootstrap_admin, create_user
 from app.db import make_engine
 from app.unit_of_work import make_sessionmaker
-from tests.live import ARTIFACTS, assert_accessible, live_server
+from tests.live import ARTIFACTS, assert_accessible, live_server, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -152,14 +152,6 @@ def empty_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
             create_user(session, "analyst@example.org", "analyst password 1", "analyst")
         engine.dispose()
         yield base, "analyst password 1"
-
-
-def sign_in_as(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def test_record_the_founding_example_then_confirm_it(

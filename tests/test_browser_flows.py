@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.accounts.users import create_user
 from app.db import make_engine
 from app.unit_of_work import make_sessionmaker
-from tests.live import ARTIFACTS, Console, assert_accessible, live_server
+from tests.live import ARTIFACTS, Console, assert_accessible, live_server, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +37,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def sign_in(page: Page, base: str, who: tuple[str, str] = ANALYST) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(who[0])
-    page.get_by_label("Password").fill(who[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    sign_in_as(page, base, *who)
 
 
 def test_a_search_that_finds_nothing_suggests_the_closest_names(page: Page, site: str) -> None:

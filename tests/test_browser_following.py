@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.accounts.users import create_user
 from app.db import make_engine
 from app.unit_of_work import make_sessionmaker
-from tests.live import ARTIFACTS, assert_accessible, live_server
+from tests.live import ARTIFACTS, assert_accessible, live_server, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +29,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _signed_in(browser: Browser, base: str, email: str, password: str) -> Page:
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    sign_in_as(page, base, email, password)
     return page
 
 

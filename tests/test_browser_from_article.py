@@ -13,7 +13,7 @@ from app.accounts.users import create_user
 from app.db import make_engine
 from app.models import Deal, Source
 from app.unit_of_work import make_sessionmaker
-from tests.live import ARTIFACTS, assert_accessible, live_server
+from tests.live import ARTIFACTS, assert_accessible, live_server, sign_in_as
 
 pytestmark = pytest.mark.browser
 ARTICLES = Path(__file__).parent / "data" / "articles"
@@ -44,11 +44,7 @@ def counts(database_url: str) -> tuple[int, int]:
 
 
 def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill("analyst@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    sign_in_as(page, base, "analyst@example.org", PASSWORD)
 
 
 def test_the_founding_report_is_added_to_the_maia_deal(page: Page, site: tuple[str, str]) -> None:

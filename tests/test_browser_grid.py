@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from app.accounts.users import create_user
 from app.db import make_engine
 from app.unit_of_work import make_sessionmaker
-from tests.live import ARTIFACTS, Console, assert_accessible, live_server
+from tests.live import ARTIFACTS, Console, assert_accessible, live_server, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -44,11 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(ANALYST[0])
-    page.get_by_label("Password").fill(ANALYST[1])
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    sign_in_as(page, base, *ANALYST)
 
 
 def test_a_link_in_a_result_table_loads_the_page_it_names(page: Page, site: str) -> None:
