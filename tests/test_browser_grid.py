@@ -28,6 +28,21 @@ PAGES = (
     "/hardware",
     "/hardware/h100",
     "/sources",
+    "/commitments",
+    "/network",
+    "/network?party=openai",
+    "/methodology",
+    "/activity",
+    "/views",
+)
+# The pages of a signed-in analyst.
+ANALYST_PAGES = (
+    "/deals/new",
+    "/deals/1/edit",
+    "/deals/from-article",
+    "/import",
+    "/account",
+    "/following",
 )
 
 
@@ -180,6 +195,23 @@ def test_on_a_phone_no_page_is_wider_than_the_screen(browser: Browser, site: str
     toggle.click()
     expect(page.get_by_label("At least", exact=True)).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "phone-deals-filters.png"))
+    assert console.errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_an_analysts_pages_fit_the_screen(browser: Browser, site: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    console = Console(page)
+    sign_in(page, site)
+    for path in ANALYST_PAGES:
+        response = page.goto(f"{site}{path}")
+        assert response is not None and response.ok, path
+        assert page_width(page) <= width, f"{path} is {page_width(page)} px wide"
+        assert_accessible(page)
+        name = path.strip("/").replace("/", "-")
+        page.screenshot(path=str(ARTIFACTS / f"{'phone' if width < 900 else 'wide'}-{name}.png"))
     assert console.errors == []
     context.close()
 
