@@ -5,9 +5,14 @@ document.addEventListener("DOMContentLoaded", () => {
   window.SwaggerUIBundle({
     url: node.dataset.schemaUrl,
     domNode: node,
-    deepLinking: true,
+    deepLinking: false, // its per-operation links sit inside the summary button: nested controls
     validatorUrl: null, // never ask a third-party validator about our schema
     defaultModelsExpandDepth: 0,
     persistAuthorization: false,
+    // Swagger UI's server picker has no label of its own.
+    onComplete: () => {
+      const servers = document.getElementById("servers");
+      if (servers && !servers.hasAttribute("aria-label")) servers.setAttribute("aria-label", "Server");
+    },
   });
 });
