@@ -82,7 +82,7 @@ def test_the_new_filter_is_an_openapi_parameter() -> None:
         "name": "region",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "maxLength": 200},
+        "schema": {"type": "string", "maxLength": 200, "minLength": 1},
         "description": "Words of the region the deal's capacity is in.",
     }
     assert "region" not in {p["name"] for p in query_parameters()}
