@@ -18,16 +18,8 @@ from app.web.render import figures_within, render
 
 router = APIRouter()
 
-DESCENDING_FIRST = (
-    "first_reports",
-    "came_true",
-    "hit_rate",
-    "did_not",
-    "open",
-    "lead_days",
-    "sources",
-    "deals",
-)
+# Every column but the publisher sorts biggest first on its first click.
+DESCENDING_FIRST = frozenset(SORT_KEYS) - {"publisher"}
 
 
 def page_url(path: str, sort: str, search: str, show_all: bool) -> str:
