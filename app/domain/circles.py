@@ -2,7 +2,8 @@
 
 Found in a directed graph of organization ids by a bounded depth-first search from each node,
 keeping only cycles whose smallest node (by the given order) is where they start, so each is
-found once, whichever node it is entered from.
+found once, whichever node it is entered from; shortest first and in order, so that the search
+ends as soon as it has found as many as are asked for.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -24,25 +25,32 @@ def find_circles(
     for source, target in arcs:
         if source != target:
             graph.setdefault(source, set()).add(target)
-    rank = {node: i for i, node in enumerate(sorted(_nodes(graph), key=key))}
+    order = sorted(_nodes(graph), key=key)
+    rank = {node: i for i, node in enumerate(order)}
+    after = {node: sorted(targets, key=rank.__getitem__) for node, targets in graph.items()}
     found: list[tuple[N, ...]] = []
 
-    # Found in any order (sorted at the end): each path's way back to its start is a lookup,
-    # and only paths still short enough go on.
-    def walk(start: N, path: list[N]) -> None:
-        targets = graph.get(path[-1], ())
-        if len(path) >= 2 and start in targets:
-            found.append(tuple(path))
-        if len(path) < longest:
-            first = rank[start]
-            for nxt in targets:
-                if rank[nxt] > first and nxt not in path:
-                    walk(start, [*path, nxt])
+    # Found in the order they are listed, so the search stops at `limit`: by length, then from
+    # each start in order, walking its targets in order; each path's way back to its start is
+    # a lookup.
+    def walk(start: N, path: list[N], length: int) -> None:
+        if len(path) == length:
+            if start in graph.get(path[-1], ()):
+                found.append(tuple(path))
+            return
+        first = rank[start]
+        for nxt in after.get(path[-1], ()):
+            if len(found) >= limit:
+                return
+            if rank[nxt] > first and nxt not in path:
+                walk(start, [*path, nxt], length)
 
-    for start in graph:
-        walk(start, [start])
-    found.sort(key=lambda cycle: (len(cycle), [rank[n] for n in cycle]))
-    return found[:limit]
+    for length in range(2, longest + 1):
+        for start in order:
+            if len(found) >= limit:
+                return found
+            walk(start, [start], length)
+    return found
 
 
 def _nodes(graph: Mapping[N, set[N]]) -> set[N]:
