@@ -128,12 +128,12 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 @db_app.command("recount")
 def db_recount() -> None:
-    """Count the unfiltered deal table's totals and facets afresh (after rows were written
-    behind the app's back; the app keeps them exact itself)."""
+    """Count the unfiltered deal table's totals and facets, and the network map's pairs,
+    afresh (after rows were written behind the app's back; the app keeps them exact itself)."""
     with _session_factory()() as session:
         kept = recount(session.connection())
         session.commit()
-    console.print(f"Counted {kept} facet values afresh.")
+    console.print(f"Counted {kept} facet values and pairs afresh.")
 
 
 @db_app.command("downgrade")

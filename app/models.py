@@ -835,6 +835,33 @@ class FacetCount(Base):
     n: Mapped[int] = mapped_column(BigInteger)
 
 
+class PairCount(Base):
+    """How many live deals have each pair of organizations (`org_a` < `org_b`) with what
+    flows between them and the deal's status, how many of those have a value, and their
+    values' sum: the unfiltered network map's edges, kept exact by the writing transactions
+    (app/derived/pair_counts.py). No foreign keys: the rows of an organization merged away or
+    deleted are left at zero, not cascaded in the middle of the flush that moves them."""
+
+    __tablename__ = "pair_count"
+    __table_args__ = (
+        # The map reads the pairs among its organizations from the index alone on Postgres.
+        Index(
+            "ix_pair_count_pair",
+            "org_a",
+            "org_b",
+            postgresql_include=["flows", "status", "n", "valued", "value_usd"],
+        ),
+    )
+
+    org_a: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_b: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flows: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+    valued: Mapped[int] = mapped_column(BigInteger)
+    value_usd: Mapped[int] = mapped_column(BigInteger)
+
+
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE deal_fts USING fts5("
     "document, content='deal_search', content_rowid='deal_id', "

@@ -11,10 +11,13 @@ anew; one made before the latest migration is upgraded). Each view is requested 
 prints the median and the slowest, and beside them the floor — `deal_network()` alone, the
 statements without rendering or the figure cache — and the ratio page / floor. The page keeps a
 map in the app's figure cache until the next change (app/derived/cache.py), so its median is a
-warm map; the cold median is the same request right after a change (the change counter bumped,
-so nothing cached serves: statements, map and HTML all made anew; TestClient runs a page's
-after-the-response drawing before it returns, so a cold page is timed to its complete map). The
-300 ms target is checked on the cold median.
+warm map; the cold median is the same request right after a change (a deal between the two
+busiest organizations moved between two statuses through the app, so the kept counts move and
+nothing cached serves: statements, map and HTML made anew, but for the pieces of markup of the
+pairs the change left as they were; TestClient runs a page's after-the-response drawing before
+it returns, so a cold page is timed to its complete map); the new-process median is the same
+with those pieces forgotten too, the first map a freshly started worker draws. The 300 ms
+target is checked on the cold median.
 """
 
 import argparse
@@ -25,16 +28,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import make_engine
-from app.derived.cache import bump_generation
 from app.filters import DealFilters
 from app.main import create_app
+from app.models import Deal, DealParty, FacetCount
 from app.queries.deals import resolve_filters
 from app.queries.network import deal_network
 from app.unit_of_work import AppSession
+from app.web.network import forget_markup
 from bench import generate
 from bench.server import POSTGRES_ADMIN_URL, _admin, _deal_count, _drop, _postgres_exists
 
@@ -84,13 +89,34 @@ def timings(call: Callable[[], object], repeat: int) -> list[float]:
     return found
 
 
-def cold(client: TestClient, url: str, view: str) -> Callable[[], float]:
-    """The view right after a change: the change counter bumped first (not timed)."""
+def cold(client: TestClient, url: str, view: str, *, forget: bool = False) -> Callable[[], float]:
+    """The view right after a change (not timed): a deal between the two busiest
+    organizations moves between two statuses through the app's session, so the kept counts
+    and pairs move, that edge's figures change and nothing cached for the old figures serves.
+    With `forget`, the pieces of markup the page remembers are forgotten too: the first map a
+    new process draws."""
     engine = make_engine(url)
+    with AppSession(engine) as session:
+        a, b = session.execute(
+            select(FacetCount.value)
+            .where(FacetCount.dimension == "party")
+            .order_by(FacetCount.n.desc(), FacetCount.value)
+            .limit(2)
+        ).scalars()
+        both = select(DealParty.deal_id).where(DealParty.organization_id == int(b))
+        deal_id = session.scalar(
+            select(func.max(DealParty.deal_id)).where(
+                DealParty.organization_id == int(a), DealParty.deal_id.in_(both)
+            )
+        )
 
     def call() -> float:
-        with engine.begin() as connection:
-            bump_generation(connection)
+        with AppSession(engine) as session:
+            deal = session.get_one(Deal, deal_id)
+            deal.status = "announced" if deal.status == "confirmed" else "confirmed"
+            session.commit()
+        if forget:
+            forget_markup()
         started = time.perf_counter()
         client.get(view)
         return time.perf_counter() - started
@@ -127,9 +153,10 @@ def main() -> None:
     args = parser.parse_args()
     print(
         "| deals | database | view | warm median ms | warm slowest ms | cold median ms "
-        f"| cold slowest ms | floor median ms | cold ≤ {TARGET_MS:.0f} ms |"
+        "| cold slowest ms | new process median ms | floor median ms "
+        f"| cold ≤ {TARGET_MS:.0f} ms |"
     )
-    print("|---:|---|---|---:|---:|---:|---:|---:|---|")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         for kind in args.databases.split(","):
             url = database(kind, size, fresh=args.fresh)
@@ -142,11 +169,12 @@ def main() -> None:
                     assert status == 200, (view, status)
                     page = timings(lambda v=view: client.get(v), args.repeat)
                     first = cold_timings(cold(client, url, view), args.repeat)
+                    new = cold_timings(cold(client, url, view, forget=True), args.repeat)
                     base = timings(floor(url, view.replace("/api/v1", "")), args.repeat)
                     median, cold_median = statistics.median(page), statistics.median(first)
                     print(
                         f"| {size:,} | {kind} | `{view}` | {median:.0f} | {max(page):.0f} | "
-                        f"{cold_median:.0f} | {max(first):.0f} | "
+                        f"{cold_median:.0f} | {max(first):.0f} | {statistics.median(new):.0f} | "
                         f"{statistics.median(base):.0f} | "
                         f"{'yes' if cold_median <= TARGET_MS else 'NO'} |",
                         flush=True,

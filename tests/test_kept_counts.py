@@ -1,4 +1,5 @@
-"""The unfiltered table's kept counts (app/derived/counts.py), as a property: after any run of
+"""The unfiltered table's kept counts (app/derived/counts.py) and the unfiltered map's kept pairs
+(app/derived/pair_counts.py), as a property: after any run of
 writes through the app's services — creates, edits that move facet values, status changes,
 deletes, restores, merges and their undoing, CSV imports (new deals in bulk, and updates), a
 hardware model changing type or maker — they equal a fresh count of the deals."""
@@ -18,9 +19,10 @@ from app.domain.vocabulary import Confidence, DealType, HardwareType, Status, va
 from app.exchange.importer import import_csv
 from app.filters import FILTERS, DealFilters
 from app.inputs.deal import DealInput, NewDealInput, StatusInput
-from app.models import Deal, FacetCount, Hardware, Organization, User
+from app.models import Deal, FacetCount, Hardware, Organization, PairCount, User
 from app.queries.deals import count_deals, resolve_filters
 from app.queries.facets import FacetCounts, facet_counts
+from app.queries.network import MOST_NODES, Network, deal_network
 from app.services.deals import (
     DealError,
     StaleEdit,
@@ -47,14 +49,16 @@ ACTIONS = (
 )
 
 
-def fresh(session: Session) -> tuple[int, FacetCounts]:
-    """What the unfiltered table counts when it counts the deals."""
+def fresh(session: Session) -> tuple[int, FacetCounts, Network]:
+    """What the unfiltered table and map count when they count the deals."""
     rf = resolve_filters(session, DealFilters())
-    return count_deals(session, rf), facet_counts(session, rf)
+    network = deal_network(session, rf, MOST_NODES, kept=False)
+    return count_deals(session, rf), facet_counts(session, rf), network
 
 
-def kept(session: Session) -> tuple[int, FacetCounts]:
-    return kept_total(session), kept_facet_counts(session)
+def kept(session: Session) -> tuple[int, FacetCounts, Network]:
+    network = deal_network(session, resolve_filters(session, DealFilters()), MOST_NODES)
+    return kept_total(session), kept_facet_counts(session), network
 
 
 @pytest.fixture
@@ -87,11 +91,12 @@ def _service(session: Session, user: User, action: str, a: int, b: int) -> None:
     orgs, chips = _names(session, Organization), _names(session, Hardware)
     statuses, confidences = values(Status), values(Confidence)
     types, kinds = values(DealType), values(HardwareType)
+    first, second = orgs[a % len(orgs)], orgs[(a + 1 + b % (len(orgs) - 1)) % len(orgs)]
     fields = {
         "deal_types": [types[a % len(types)], types[b % len(types)]],
         "parties": [
-            {"organization": orgs[a % len(orgs)], "role": "customer"},
-            {"organization": orgs[(a + b + 1) % len(orgs)], "role": "provider"},
+            {"organization": first, "role": "customer"},
+            {"organization": second, "role": "provider"},
         ],
         "hardware": [{"name": chips[b % len(chips)]}] if b % 3 else [],
         "first_reported_on": "2026-05",
@@ -136,8 +141,8 @@ def _service(session: Session, user: User, action: str, a: int, b: int) -> None:
         row = (
             "title,status,confidence,deal_types,parties,hardware,first_reported_on,sources\r\n"
             f"Imported {a}-{b},{statuses[b % len(statuses)]},{confidences[a % len(confidences)]},"
-            f'{types[a % len(types)]},"{orgs[a % len(orgs)]} (provider); '
-            f'{orgs[(a + b + 1) % len(orgs)]} (customer)",{chips[a % len(chips)]},2026-Q3,'
+            f'{types[a % len(types)]},"{first} (provider); '
+            f'{second} (customer)",{chips[a % len(chips)]},2026-Q3,'
             '"Wire (original, 2026-07-02) <https://example.org/w>"\r\n'
         )
         assert import_csv(session, row, user).ok
@@ -181,7 +186,7 @@ def test_kept_counts_equal_a_fresh_count_after_any_writes(
 
 def test_every_facet_of_the_table_is_kept(demo: Session) -> None:
     """A facet added to the registry without its kept counts fails here."""
-    total, counts = kept(demo)
+    total, counts, _ = kept(demo)
     assert total > 0
     assert set(counts) == {flt.name for flt in FILTERS if flt.facet is not None}
     assert all(counts.values())
@@ -191,9 +196,36 @@ def test_recount_rebuilds_what_was_lost(demo: Session) -> None:
     before = kept(demo)
     demo.query(FacetCount).filter(FacetCount.dimension == "status").delete()
     demo.execute(FacetCount.__table__.update().values(n=FacetCount.n + 5))
-    assert kept(demo) != before
+    demo.execute(PairCount.__table__.update().values(n=PairCount.n + 1))
+    demo.query(PairCount).filter(PairCount.status == "confirmed").delete()
+    assert kept(demo)[0] != before[0]
+    assert kept(demo)[2] != before[2]
     recount(demo.connection())
     assert kept(demo) == before == fresh(demo)
+
+
+def test_the_unfiltered_map_reads_the_kept_pairs(demo_client: TestClient, demo: Session) -> None:
+    """The unfiltered map's edges come from `pair_count` (changed here behind the app's back),
+    a filtered one's from the deals; the kept network equals the counted one on the demo data,
+    with its edges and circles."""
+    rf = resolve_filters(demo, DealFilters())
+    network = deal_network(demo, rf)
+    assert network.edges and network.circles
+    assert network == deal_network(demo, rf, kept=False)
+    edge = max(network.edges, key=lambda e: e.deals)
+    moved = demo.execute(
+        PairCount.__table__.update()
+        .where(PairCount.org_a == edge.a, PairCount.org_b == edge.b)
+        .values(n=PairCount.n + 1000)
+    ).rowcount
+    demo.commit()
+    answer = demo_client.get("/api/v1/network").json()
+    pair = (network.by_id[edge.a].slug, network.by_id[edge.b].slug)
+    shown = {(e["source"], e["target"]): e["deals"] for e in answer["edges"]}
+    assert moved > 0 and shown[pair] == edge.deals + 1000 * moved
+    # a filter matching every deal takes the counted path: the true figure
+    every = demo_client.get("/api/v1/network?replaced=no&replaced=yes").json()
+    assert {(e["source"], e["target"]): e["deals"] for e in every["edges"]}[pair] == edge.deals
 
 
 def test_the_unfiltered_page_reads_the_kept_counts(demo_client: TestClient, demo: Session) -> None:

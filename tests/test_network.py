@@ -1,12 +1,14 @@
 """The network map: the `parties_all` filter, edges, flows, circles, the API and the page."""
 
 from datetime import UTC, datetime
-from itertools import combinations
+from itertools import combinations, permutations
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -49,6 +51,33 @@ def test_circles_are_found_once_each_and_no_false_one() -> None:
     assert find_circles(arcs, key=str) == [("a", "b"), ("x", "y", "z")]
     assert find_circles([("a", "b"), ("b", "c"), ("c", "d"), ("d", "a")], key=str) == []
     assert find_circles([("a", "b"), ("b", "c"), ("c", "d"), ("d", "a")], key=str, longest=4)
+
+
+def _every_circle(arcs: set[tuple[int, int]], longest: int) -> list[tuple[int, ...]]:
+    """Each cycle by trying every sequence of distinct nodes, starting at its smallest."""
+    nodes = sorted({n for arc in arcs for n in arc})
+    found = [
+        cycle
+        for length in range(2, longest + 1)
+        for cycle in permutations(nodes, length)
+        if cycle[0] == min(cycle)
+        and all((cycle[i], cycle[(i + 1) % length]) in arcs for i in range(length))
+    ]
+    return sorted(found, key=lambda cycle: (len(cycle), cycle))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    arcs=st.sets(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=30),
+    limit=st.integers(1, 60),
+)
+def test_the_first_circles_are_those_of_trying_every_sequence(
+    arcs: set[tuple[int, int]], limit: int
+) -> None:
+    """The search that stops at `limit` lists the same first circles, in the same order, as
+    trying every sequence of nodes and sorting them."""
+    proper = {(a, b) for a, b in arcs if a != b}
+    assert find_circles(arcs, key=lambda n: n, limit=limit) == _every_circle(proper, 3)[:limit]
 
 
 # The filter ----------------------------------------------------------------------------------

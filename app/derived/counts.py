@@ -10,7 +10,8 @@ the flush may change, after it reads them again and adds the differences, a few
 `n = n + delta` upserts in (dimension, value) order, so concurrent writers neither lose an
 update nor deadlock. Bulk loads of new deals (app/exchange/bulk.py, the archive's load,
 bench.generate) add their deals' facts with `count_new`; `recount` (`deals db recount`)
-rebuilds the table from the deals for anything else that writes behind the ORM's back.
+rebuilds the table from the deals for anything else that writes behind the ORM's back. Both
+keep the network map's pairs (app/derived/pair_counts.py) too.
 """
 
 from collections import Counter
@@ -33,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.derived.pair_counts import count_new_pairs, recount_pairs
 from app.domain.vocabulary import label as word_for
 from app.filters.kinds import Choice, FacetRow, Filter, Slugs
 from app.filters.registry import FILTERS
@@ -120,14 +122,17 @@ def apply(connection: Connection, delta: Counter[Fact]) -> None:
 
 
 def count_new(connection: Connection, deal_ids: Collection[int]) -> None:
-    """Count deals just inserted behind the ORM (a bulk load): nothing of theirs was counted."""
+    """Count deals just inserted behind the ORM (a bulk load), their derived rows written:
+    nothing of theirs was counted. Their pairs too (app/derived/pair_counts.py)."""
     apply(connection, differences({}, deal_facts(connection, deal_ids)))
+    count_new_pairs(connection, deal_ids)
 
 
 def recount(connection: Connection) -> int:
-    """Rebuild the kept counts from the deals, in the caller's transaction; how many counts."""
+    """Rebuild the kept counts and the kept pairs (app/derived/pair_counts.py) from the deals,
+    in the caller's transaction; how many rows."""
     connection.execute(delete(FacetCount))
-    total = 0
+    total = recount_pairs(connection)
     for statement in recount_statements():
         total += connection.execute(
             insert(FacetCount).from_select(["dimension", "value", "n"], statement)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, delete, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import insert_rows
-from app.derived import counts
+from app.derived import counts, pair_counts
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
 from app.derived.dealjson import render_answers
@@ -101,7 +101,7 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def refresh_missing(session: Session) -> int:
     """Render the deals that have no stored search document, export row or API answer, or
-    parties but no pairs; commits."""
+    parties but no pairs (and then count the network map's pairs afresh); commits."""
     connection = session.connection()
     # NOT EXISTS, not NOT IN: Postgres checks each deal by an index lookup (4 s at a million
     # deals), where NOT IN over a subquery too big for work_mem re-scans it per deal (more
@@ -118,6 +118,8 @@ def refresh_missing(session: Session) -> int:
         )
     )
     count = refresh_derived(connection, connection.scalars(missing).all())
+    if count:  # pairs derived here for the first time were not counted
+        pair_counts.recount_pairs(connection)
     session.commit()
     return count
 
@@ -286,7 +288,9 @@ def _counted(session: Session) -> set[int]:
 def facts_before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     """Note what the deals this flush may change count towards, before it writes."""
     deals = _counted(session)
-    session.info["facts_before"] = counts.deal_facts(session.connection(), deals) if deals else {}
+    connection = session.connection()
+    session.info["facts_before"] = counts.deal_facts(connection, deals) if deals else {}
+    session.info["pairs_before"] = pair_counts.pair_facts(connection, deals) if deals else {}
     session.info["counted"] = deals
 
 
@@ -294,11 +298,20 @@ def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None
     """Re-render what this flush may have changed, and move the kept counts, inside its
     transaction."""
     before: dict[int, set[counts.Fact]] = session.info.pop("facts_before", {})
+    pairs_before: pair_counts.PairFacts = session.info.pop("pairs_before", {})
     counted: set[int] = session.info.pop("counted", set())
     counted |= {obj.id for obj in session.new if isinstance(obj, Deal)}
     if counted:
         connection = session.connection()
         counts.apply(connection, counts.differences(before, counts.deal_facts(connection, counted)))
+    _refresh_stale(session)
+    if counted:  # after the pairs are derived again
+        connection = session.connection()
+        after = pair_counts.pair_facts(connection, counted)
+        pair_counts.apply_pairs(connection, pair_counts.pair_differences(pairs_before, after))
+
+
+def _refresh_stale(session: Session) -> None:
     deals, organizations, hardware = _stale(session)
     if not (deals or organizations or hardware):
         return

@@ -10,6 +10,7 @@ other way, from the provider or supplier to the customer. Roles that say nothing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from app.domain.vocabulary import Role
 
@@ -91,6 +92,7 @@ def flow_bits(a: int, flows: Iterable[Direction]) -> int:
     return sum({FLOW_BITS[(d.kind, d.source == a)] for d in flows})
 
 
+@lru_cache(maxsize=65536)  # a map of 1,800 pairs asks for each every time it is drawn
 def bits_flows(a: int, b: int, bits: int) -> frozenset[Direction]:
     """The flows between `a` and `b` (a the lower id) that these bits say."""
     return frozenset(

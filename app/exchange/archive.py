@@ -85,6 +85,7 @@ LEFT_OUT = {
     "staged_import": "uploads waiting two hours at most for their confirmation",
     "change_counter": "a cache key, bumped on load",
     "facet_count": "counted from the deals on load",
+    "pair_count": "counted from the deals on load",
     "api_token": "credentials of programs: issue new tokens after a move",
     "login_attempt": "short-lived sign-in throttling",
     "user_session": "browsers signed in: everyone signs in again after a move",

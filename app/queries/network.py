@@ -5,26 +5,29 @@ A fixed number of statements whatever the data: the busiest organizations (with 
 are in all), the edges grouped by pair, flows and status, and the deals on the steps of the
 circles found. Each is one GROUP BY (or lookup) over the derived table of each deal's pairs of
 organizations (`deal_pair`, app/derived/pairs.py) joined to the filtered deals; only the drawn
-organizations' pairs reach Python.
+organizations' pairs reach Python. Without filters the first two read what the writing
+transactions keep instead (the `party` facet's counts and `pair_count`), so the map of every
+deal costs no more to draw right after a change than any other time.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import String, case, cast, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.circles import find_circles
 from app.domain.flows import FLOW_BITS, Direction, Flow, bits_flows
-from app.domain.vocabulary import DENIED_STATUSES, RUMOR_STATUSES, Status
-from app.models import Deal, DealPair, Organization
+from app.domain.vocabulary import DENIED_STATUSES, RUMOR_STATUSES, Status, values
+from app.models import Deal, DealPair, FacetCount, Organization, PairCount
 from app.queries.deals import ResolvedFilters, deal_conditions
 
 DEFAULT_NODES = 60
 MOST_NODES = 200
 MOST_CIRCLES = 12
 DEALS_PER_STEP = 5
+RANKED_COLUMNS = ("org_a", "org_b", "flows", "id", "title", "status", "value_usd", "deals")
 
 
 @dataclass(frozen=True)
@@ -126,26 +129,34 @@ def _pairs(session: Session, rf: ResolvedFilters, *, from_deals: bool) -> Any:
     )
 
 
+def unfiltered(rf: ResolvedFilters) -> bool:
+    """No filter but the live deals': the map the kept counts give."""
+    return len(deal_conditions(rf)) == 1
+
+
 def busiest_organizations(
-    session: Session, rf: ResolvedFilters, limit: int
+    session: Session, rf: ResolvedFilters, limit: int, *, kept: bool = True
 ) -> tuple[list[Node], int]:
     """The `limit` organizations in most filtered deals (ties by name, id) and how many
-    organizations have any: one GROUP BY over the pair rows that say an organization is in a
-    deal (`org_a` = `org_b`)."""
-    conditions = deal_conditions(rf)
-    if len(conditions) == 1:  # no filter but the live deals': no deal to join
-        # Each organization's rows in ix_deal_pair_member, less those of the few deleted deals
-        # (ix_deal_deleted): an index-only count, where the join reads every deal.
-        deleted = select(Deal.id).where(Deal.deleted_at.is_not(None))
-        members = select().select_from(DealPair).where(DealPair.deal_id.not_in(deleted))
+    organizations have any: without filters, the kept counts of the `party` facet
+    (app/derived/counts.py); with them (or `kept` false), one GROUP BY over the pair rows that
+    say an organization is in a deal (`org_a` = `org_b`)."""
+    counted: Any
+    if kept and unfiltered(rf):
+        counted = (
+            select(Organization.id.label("org"), FacetCount.n.label("deals"))
+            .join(FacetCount, FacetCount.value == cast(Organization.id, String(100)))
+            .where(FacetCount.dimension == "party", FacetCount.n > 0)
+            .subquery()
+        )
     else:
-        members = _pairs(session, rf, from_deals=True)
-    counted = (
-        members.add_columns(DealPair.org_a.label("org"), func.count().label("deals"))
-        .where(DealPair.org_a == DealPair.org_b)
-        .group_by(DealPair.org_a)
-        .subquery()
-    )
+        counted = (
+            _pairs(session, rf, from_deals=True)
+            .add_columns(DealPair.org_a.label("org"), func.count().label("deals"))
+            .where(DealPair.org_a == DealPair.org_b)
+            .group_by(DealPair.org_a)
+            .subquery()
+        )
     stmt = (
         select(
             Organization.id,
@@ -164,48 +175,71 @@ def busiest_organizations(
     return nodes, rows[0].total if rows else 0
 
 
-def network_edges(session: Session, rf: ResolvedFilters, org_ids: list[int]) -> list[Edge]:
+def network_edges(
+    session: Session, rf: ResolvedFilters, org_ids: list[int], *, kept: bool = True
+) -> list[Edge]:
     """One edge per pair of the organizations with a filtered deal between them; a deal with
-    n of them gives each of its pairs once (one `deal_pair` row each)."""
+    n of them gives each of its pairs once (one `deal_pair` row each). One row per pair comes
+    back: its deals by status, values and flows summed in the statement. Without filters, read
+    from the kept pairs (app/derived/pair_counts.py) rather than grouped from the deals."""
     if len(org_ids) < 2:
         return []
-    counted = session.execute(
-        _pairs(session, rf, from_deals=False)
-        .add_columns(
-            DealPair.org_a,
-            DealPair.org_b,
-            DealPair.flows,
-            Deal.status,
-            func.count(),
-            func.sum(Deal.value_usd),
+    stmt: Any
+    if kept and unfiltered(rf):
+        stmt = select(
+            PairCount.org_a,
+            PairCount.org_b,
+            *_by_pair(PairCount.status, PairCount.n, PairCount.valued, PairCount.flows),
+            func.sum(PairCount.value_usd),
+        ).where(PairCount.org_a.in_(org_ids), PairCount.org_b.in_(org_ids), PairCount.n > 0)
+        pair = (PairCount.org_a, PairCount.org_b)
+    else:
+        stmt = (
+            _pairs(session, rf, from_deals=False)
+            .add_columns(
+                DealPair.org_a,
+                DealPair.org_b,
+                *_by_pair(
+                    Deal.status, 1, case((Deal.value_usd.is_(None), 0), else_=1), DealPair.flows
+                ),
+                func.sum(Deal.value_usd),
+            )
+            .where(
+                DealPair.org_a.in_(org_ids),
+                DealPair.org_b.in_(org_ids),
+                DealPair.org_a < DealPair.org_b,
+            )
         )
-        .where(
-            DealPair.org_a.in_(org_ids),
-            DealPair.org_b.in_(org_ids),
-            DealPair.org_a < DealPair.org_b,
+        pair = (DealPair.org_a, DealPair.org_b)
+    statuses = values(Status)
+    edges = []
+    for org_a, org_b, *counts, valued, value in session.execute(
+        stmt.group_by(*pair).order_by(*pair)
+    ).all():
+        # ints: Postgres sums bigints as numeric
+        by_status = dict(zip(statuses, map(int, counts[: len(statuses)]), strict=True))
+        bits = int(sum(counts[len(statuses) :]))
+        edges.append(
+            Edge(
+                a=org_a,
+                b=org_b,
+                deals=sum(by_status.values()),
+                statuses={status: n for status, n in by_status.items() if n},
+                value_usd=int(value) if valued else None,
+                flows=bits_flows(org_a, org_b, bits),
+            )
         )
-        .group_by(DealPair.org_a, DealPair.org_b, DealPair.flows, Deal.status)
-    ).all()
-    flows: dict[tuple[int, int], int] = defaultdict(int)
-    statuses: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    values: dict[tuple[int, int], int | None] = {}
-    for org_a, org_b, bits, status, count, value in counted:
-        pair = (org_a, org_b)
-        flows[pair] |= bits
-        statuses[pair][status] = statuses[pair].get(status, 0) + count
-        if value is not None:
-            values[pair] = (values.get(pair) or 0) + int(value)
-    order = {status.value: i for i, status in enumerate(Status)}
+    return edges
+
+
+def _by_pair(status: Any, deals: Any, valued: Any, flows: Any) -> list[Any]:
+    """A pair's deals of each status (in the vocabulary's order), then the flow bits any of
+    them has (one column a bit: databases differ in their bitwise aggregates), then how many
+    have a value."""
     return [
-        Edge(
-            a=pair[0],
-            b=pair[1],
-            deals=sum(by_status.values()),
-            statuses=dict(sorted(by_status.items(), key=lambda item: order.get(item[0], 99))),
-            value_usd=values.get(pair),
-            flows=bits_flows(pair[0], pair[1], flows[pair]),
-        )
-        for pair, by_status in sorted(statuses.items())
+        *(func.sum(case((status == s, deals), else_=0)) for s in values(Status)),
+        *(func.max(flows.op("&")(bit)) for bit in sorted(FLOW_BITS.values())),
+        func.sum(valued),
     ]
 
 
@@ -228,10 +262,18 @@ def money_circles(
     steps = {(c[i], c[(i + 1) % len(c)]) for c in cycles for i in range(len(c))}
     money = FLOW_BITS[(Flow.MONEY, True)] | FLOW_BITS[(Flow.MONEY, False)]
     pairs = sorted({(min(s), max(s)) for s in steps})
-    rows = session.execute(
+    # Which way money goes follows from (org_a, org_b, flows): the largest deals of each such
+    # group and how many it has are all a step needs of it; the rest stay in the database.
+    group = (DealPair.org_a, DealPair.org_b, DealPair.flows)
+    ranked = (
         _pairs(session, rf, from_deals=False)
-        .add_columns(DealPair.org_a, DealPair.org_b, DealPair.flows)
-        .add_columns(Deal.id, Deal.title, Deal.status, Deal.value_usd)
+        .add_columns(*group, Deal.id, Deal.title, Deal.status, Deal.value_usd)
+        .add_columns(
+            func.count().over(partition_by=group).label("deals"),
+            func.row_number()
+            .over(partition_by=group, order_by=(func.coalesce(Deal.value_usd, 0).desc(), Deal.id))
+            .label("rank"),
+        )
         .where(
             # Each side's IN as well: SQLite reads an index for those, not for the pairs' IN.
             DealPair.org_a.in_({a for a, _ in pairs}),
@@ -239,25 +281,37 @@ def money_circles(
             tuple_(DealPair.org_a, DealPair.org_b).in_(pairs),
             DealPair.flows.op("&")(money) != 0,
         )
+        .subquery()
+    )
+    rows = session.execute(
+        select(*(ranked.c[name] for name in RANKED_COLUMNS)).where(ranked.c.rank <= DEALS_PER_STEP)
     ).all()
     carried: dict[tuple[int, int], list[StepDeal]] = defaultdict(list)
-    for org_a, org_b, bits, deal_id, title, status, value in rows:
+    counted: dict[tuple[int, int], int] = defaultdict(int)
+    groups: set[tuple[int, int, int]] = set()
+    for org_a, org_b, bits, deal_id, title, status, value, deals in rows:
+        first = (org_a, org_b, bits) not in groups
+        groups.add((org_a, org_b, bits))
         for d in bits_flows(org_a, org_b, bits):
             if d.kind == Flow.MONEY and (d.source, d.target) in steps:
                 carried[(d.source, d.target)].append(StepDeal(deal_id, title, status, value))
+                counted[(d.source, d.target)] += deals if first else 0
 
     def step(source: int, target: int) -> Step:
         deals = sorted(carried[(source, target)], key=lambda d: (-(d.value_usd or 0), d.id))
-        return Step(source, target, deals[:DEALS_PER_STEP], len(deals))
+        return Step(source, target, deals[:DEALS_PER_STEP], counted[(source, target)])
 
     return [Circle(c, [step(c[i], c[(i + 1) % len(c)]) for i in range(len(c))]) for c in cycles]
 
 
-def deal_network(session: Session, rf: ResolvedFilters, limit: int = DEFAULT_NODES) -> Network:
+def deal_network(
+    session: Session, rf: ResolvedFilters, limit: int = DEFAULT_NODES, *, kept: bool = True
+) -> Network:
     """The map of the filtered deals: its busiest `limit` organizations, their edges, and the
-    money circles among them."""
-    nodes, organizations = busiest_organizations(session, rf, limit)
+    money circles among them. Without filters its figures are the kept ones, unless `kept` is
+    false (then counted from the deals, as the tests compare)."""
+    nodes, organizations = busiest_organizations(session, rf, limit, kept=kept)
     by_id = {node.id: node for node in nodes}
-    edges = network_edges(session, rf, sorted(by_id))
+    edges = network_edges(session, rf, sorted(by_id), kept=kept)
     circles = money_circles(session, rf, edges, by_id)
     return Network(nodes, edges, circles, organizations, limit, by_id)

@@ -3,7 +3,7 @@ the server, a table of the same edges, and the money circles found."""
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Annotated
 from urllib.parse import quote, quote_plus, urlencode
 
@@ -12,11 +12,12 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from app.derived.cache import FigureCache
+from app.domain.flows import Direction
 from app.domain.vocabulary import label as word_for
 from app.filters import DealFilters
 from app.queries.deals import ResolvedFilters
 from app.queries.facets import filter_chips
-from app.queries.network import DEFAULT_NODES, MOST_NODES, Network, Node, deal_network
+from app.queries.network import DEFAULT_NODES, MOST_NODES, Edge, Network, Node, deal_network
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.network_map import KIND_ORDER, MapPicture, edge_title, flow_phrases, picture
@@ -143,73 +144,148 @@ class EdgeText:
     value: str  # HTML: the summed value
 
 
+# A map's pairs are written out piece by piece, each piece remembered by everything it shows
+# (the edge's figures and flows, the names, its link, the mark's place): right after a change
+# only the pairs it moved are written again, the rest of a map of 1,800 pairs is looked up.
+MEMO = 8192
+StatusCounts = tuple[tuple[str, int], ...]
+
+
 def edge_texts(network: Network, links: NetworkLinks) -> dict[tuple[int, int], EdgeText]:
-    names = {node.id: node.name for node in network.nodes}
     by_id = network.by_id
-    # A badge per status, made once: a map of 60 can have 1,800 pairs and 10,000 badges.
-    badges: dict[str, str] = {}
-
-    def badge(status: str) -> str:
-        if status not in badges:
-            badges[status] = str(status_badge(status))
-        return badges[status]
-
     texts = {}
     for e in network.edges:
-        phrases = flow_phrases(e, names)
-        texts[(e.a, e.b)] = EdgeText(
-            edge_title(e, names, phrases),
-            "; ".join(phrases) or "partners",
-            links.between(by_id[e.a], by_id[e.b]),
-            ", ".join(f"{badge(status)} {count:d}" for status, count in e.statuses.items()),
-            str(money(e.value_usd)),
+        a, b = by_id[e.a], by_id[e.b]
+        texts[(e.a, e.b)] = _edge_text(
+            e.a,
+            e.b,
+            a.name,
+            b.name,
+            e.deals,
+            tuple(e.statuses.items()),
+            e.value_usd,
+            e.flows,
+            links.between(a, b),
         )
     return texts
+
+
+@lru_cache(maxsize=MEMO)
+def _edge_text(
+    a: int,
+    b: int,
+    name_a: str,
+    name_b: str,
+    deals: int,
+    statuses: StatusCounts,
+    value_usd: int | None,
+    flows: frozenset[Direction],
+    href: str,
+) -> EdgeText:
+    e = Edge(a, b, deals, dict(statuses), value_usd, flows)
+    names = {a: name_a, b: name_b}
+    phrases = flow_phrases(e, names)
+    return EdgeText(
+        edge_title(e, names, phrases),
+        "; ".join(phrases) or "partners",
+        href,
+        ", ".join(f"{_badge(status)} {count:d}" for status, count in statuses),
+        str(money(value_usd)),
+    )
+
+
+def forget_markup() -> None:
+    """Forget the remembered pieces of maps (what a new process starts with)."""
+    for memo in (_edge_text, _edge_mark, _edge_row):
+        memo.cache_clear()
+
+
+@cache
+def _badge(status: str) -> str:
+    return str(status_badge(status))
 
 
 # The marks and rows of a map's pairs, written out here rather than by the template: a map of
 # the busiest 60 has some 1,800 pairs, and a loop of string formatting writes them several
 # times faster than the template's (the same markup; every text escaped).
 def edges_svg(picture: MapPicture, texts: dict[tuple[int, int], EdgeText]) -> Markup:
-    out = []
-    for mark in picture.edges:
-        e = mark.edge
-        text = texts[(e.a, e.b)]
-        title = escape(text.title)
-        circle = " in-circle" if mark.in_circle else ""
-        ends = (f' marker-end="url(#arrow-{mark.flow})"' if mark.arrow_end else "") + (
-            f' marker-start="url(#arrow-{mark.flow})"' if mark.arrow_start else ""
+    return Markup(
+        "".join(
+            _edge_mark(
+                texts[(m.edge.a, m.edge.b)],
+                m.edge.style,
+                m.source.node.slug,
+                m.target.node.slug,
+                (m.x1, m.y1, m.x2, m.y2, m.width),
+                m.flow,
+                m.arrow_end,
+                m.arrow_start,
+                m.in_circle,
+            )
+            for m in picture.edges
         )
-        line = f'x1="{mark.x1}" y1="{mark.y1}" x2="{mark.x2}" y2="{mark.y2}"'
-        out.append(
-            f'<a href="{escape(text.href)}" aria-label="{title}" '
-            f'class="edge flow-{mark.flow} status-{e.style}{circle}" '
-            f'data-pair="{escape(mark.source.node.slug)} {escape(mark.target.node.slug)}">'
-            f"<title>{title}</title>"
-            f'<line {line} class="hit"/><line {line} stroke-width="{mark.width}"{ends}/></a>\n'
-        )
-    return Markup("".join(out))
+    )
+
+
+@lru_cache(maxsize=MEMO)
+def _edge_mark(
+    text: EdgeText,
+    style: str,
+    source: str,
+    target: str,
+    place: tuple[float, float, float, float, float],
+    flow: str,
+    arrow_end: bool,
+    arrow_start: bool,
+    in_circle: bool,
+) -> str:
+    x1, y1, x2, y2, width = place
+    title = escape(text.title)
+    circle = " in-circle" if in_circle else ""
+    ends = (f' marker-end="url(#arrow-{flow})"' if arrow_end else "") + (
+        f' marker-start="url(#arrow-{flow})"' if arrow_start else ""
+    )
+    line = f'x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"'
+    return (
+        f'<a href="{escape(text.href)}" aria-label="{title}" '
+        f'class="edge flow-{flow} status-{style}{circle}" '
+        f'data-pair="{escape(source)} {escape(target)}">'
+        f"<title>{title}</title>"
+        f'<line {line} class="hit"/><line {line} stroke-width="{width}"{ends}/></a>\n'
+    )
 
 
 def edges_rows(
     network: Network, texts: dict[tuple[int, int], EdgeText], links: NetworkLinks
 ) -> Markup:
     names = network.by_id
-    out = []
-    for e in network.edges:
-        a, b = names[e.a], names[e.b]
-        text = texts[(e.a, e.b)]
-        name_a, name_b = escape(a.name), escape(b.name)
-        plural = "" if e.deals == 1 else "s"
-        out.append(
-            f'<tr><th scope="row"><a href="{escape(links.organization(a))}">{name_a}</a> – '
-            f'<a href="{escape(links.organization(b))}">{name_b}</a></th>'
-            f'<td class="num"><a href="{escape(text.href)}" '
-            f'aria-label="{e.deals} deal{plural} between {name_a} and {name_b}">{e.deals}</a></td>'
-            f'<td>{text.statuses}</td><td class="num">{text.value}</td>'
-            f"<td>{escape(text.flows)}</td></tr>\n"
+    return Markup(
+        "".join(
+            _edge_row(
+                texts[(e.a, e.b)],
+                e.deals,
+                names[e.a].name,
+                names[e.b].name,
+                links.organization(names[e.a]),
+                links.organization(names[e.b]),
+            )
+            for e in network.edges
         )
-    return Markup("".join(out))
+    )
+
+
+@lru_cache(maxsize=MEMO)
+def _edge_row(text: EdgeText, deals: int, a: str, b: str, href_a: str, href_b: str) -> str:
+    name_a, name_b = escape(a), escape(b)
+    plural = "" if deals == 1 else "s"
+    return (
+        f'<tr><th scope="row"><a href="{escape(href_a)}">{name_a}</a> – '
+        f'<a href="{escape(href_b)}">{name_b}</a></th>'
+        f'<td class="num"><a href="{escape(text.href)}" '
+        f'aria-label="{deals} deal{plural} between {name_a} and {name_b}">{deals}</a></td>'
+        f'<td>{text.statuses}</td><td class="num">{text.value}</td>'
+        f"<td>{escape(text.flows)}</td></tr>\n"
+    )
 
 
 @router.get(
