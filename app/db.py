@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import JSON, Connection, MetaData, Table, create_engine, event, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase
 
@@ -66,3 +68,28 @@ def insert_rows(
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row([Json(row[n]) if n in json else row[n] for n in columns])
+
+
+def add_rows(
+    connection: Connection, target: "type[Base]", keys: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """Upsert rows of counts: a row whose `keys` are new is inserted, an existing one has the
+    row's other columns added to its own (`n = n + excluded.n`), one statement for all, in
+    the order given (give them in key order: concurrent writers then neither lose an update
+    nor deadlock)."""
+    if not rows:
+        return
+    table = cast(Table, target.__table__)
+    upsert = (
+        postgresql_insert(table)
+        if connection.dialect.name == "postgresql"
+        else sqlite_insert(table)
+    )
+    added = [name for name in rows[0] if name not in keys]
+    connection.execute(
+        upsert.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: table.c[name] + upsert.excluded[name] for name in added},
+        ),
+        rows,
+    )

@@ -30,10 +30,9 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.db import add_rows
 from app.derived.pair_counts import count_new_pairs, recount_pairs
 from app.domain.vocabulary import label as word_for
 from app.filters.kinds import Choice, FacetRow, Filter, Slugs
@@ -106,19 +105,7 @@ def apply(connection: Connection, delta: Counter[Fact]) -> None:
         for (dimension, value), n in sorted(delta.items())
         if n
     ]
-    if not rows:
-        return
-    upsert = (
-        postgresql_insert(FacetCount)
-        if connection.dialect.name == "postgresql"
-        else sqlite_insert(FacetCount)
-    )
-    connection.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["dimension", "value"], set_={"n": FacetCount.n + upsert.excluded.n}
-        ),
-        rows,
-    )
+    add_rows(connection, FacetCount, ["dimension", "value"], rows)
 
 
 def count_new(connection: Connection, deal_ids: Collection[int]) -> None:

@@ -18,9 +18,8 @@ from collections import defaultdict
 from collections.abc import Collection
 
 from sqlalchemy import Connection, Select, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.db import add_rows
 from app.models import Deal, DealPair, PairCount
 
 BATCH = 1000
@@ -89,24 +88,7 @@ def apply_pairs(connection: Connection, delta: dict[PairKey, list[int]]) -> None
         }
         for (org_a, org_b, flows, status), (n, valued, value) in sorted(delta.items())
     ]
-    if not rows:
-        return
-    upsert = (
-        postgresql_insert(PairCount)
-        if connection.dialect.name == "postgresql"
-        else sqlite_insert(PairCount)
-    )
-    connection.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["org_a", "org_b", "flows", "status"],
-            set_={
-                "n": PairCount.n + upsert.excluded.n,
-                "valued": PairCount.valued + upsert.excluded.valued,
-                "value_usd": PairCount.value_usd + upsert.excluded.value_usd,
-            },
-        ),
-        rows,
-    )
+    add_rows(connection, PairCount, ["org_a", "org_b", "flows", "status"], rows)
 
 
 def count_new_pairs(connection: Connection, deal_ids: Collection[int]) -> None:
