@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.queries.deals import count_deals, resolve_filters
 from app.queries.facets import facet_counts
+from app.queries.network import MOST_NODES, deal_network
 from app.unit_of_work import make_sessionmaker
 from tests.databases import throwaway_postgres
 from tests.live import live_server
@@ -317,13 +318,14 @@ def test_concurrent_creates_of_one_new_organization_share_it(server: Server) -> 
 
 def test_concurrent_creates_lose_no_kept_count(server: Server) -> None:
     """Twenty deals at once, all counted under the same status, type, provider, hardware type
-    and vendor: every `n = n + 1` on those shared counts lands (app/derived/counts.py)."""
+    and vendor, ten each between the same two organizations: every `n = n + 1` on those
+    shared counts and kept pairs lands (app/derived/counts.py, app/derived/pair_counts.py)."""
     chip = {"name": "Counted Chip", "type": "tpu", "vendor": "Counted Cloud"}
     provider, customer = "Counted Cloud", "Counted Customer"
     with make_sessionmaker(server.engine)() as session:
         before = kept_total(session)
     codes = fire(
-        [new_deal(server, f"Counted {i}", provider, f"{customer} {i}", chip) for i in range(20)]
+        [new_deal(server, f"Counted {i}", provider, f"{customer} {i % 2}", chip) for i in range(20)]
     )
     assert codes == [201] * 20, Counter(codes)
     with make_sessionmaker(server.engine)() as session:
@@ -334,3 +336,10 @@ def test_concurrent_creates_lose_no_kept_count(server: Server) -> None:
             row for row in kept_facet_counts(session)["party"] if row[1] == "Counted Cloud"
         )
         assert cloud[2] == 20
+        network = deal_network(session, rf, MOST_NODES)
+        assert network == deal_network(session, rf, MOST_NODES, kept=False)
+        ids = {node.name: node.id for node in network.nodes}
+        shared = {(e.a, e.b): e.deals for e in network.edges}
+        for i in range(2):
+            pair = sorted((ids[provider], ids[f"{customer} {i}"]))
+            assert shared[(pair[0], pair[1])] == 10
