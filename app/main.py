@@ -15,6 +15,7 @@ from app.api import ApiMount, create_api_app
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 from app.derived.cache import FigureCache
+from app.derived.dealsets import DealSets
 from app.filters import FilterError
 from app.unit_of_work import make_sessionmaker
 from app.web import (
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.deal_sets.warm()  # in a thread: the first filtered pages need not wait
         yield
         engine.dispose()
 
@@ -90,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.figures = FigureCache(
         settings.figure_cache_entries, settings.figure_time_limit_ms / 1000
     )
+    # Per-value sets of deal ids: filtered counts without grouped statements.
+    app.state.deal_sets = DealSets(app.state.sessionmaker)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     # The JSON API is an app of its own (app/api). Mounted without a name, so `url_for` finds
     # the names of either app from both: API answers link to pages, pages to the API.

@@ -863,6 +863,19 @@ class PairCount(Base):
     value_usd: Mapped[int] = mapped_column(BigInteger)
 
 
+class FactChange(Base):
+    """Which deals' facts (what their facet values and totals count towards, see
+    app/derived/counts.py) changed at which generation of the change counter: written by the
+    same transactions, so every worker's sets of deal ids per facet value (app/derived/dealsets.py)
+    re-read just those deals. Deal id 0 stands for every deal (a bulk load, a recount): the
+    sets are then built again. Rows older than `dealsets.KEEP` generations are trimmed."""
+
+    __tablename__ = "fact_change"
+
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 SQLITE_FTS_DDL = (
     "CREATE VIRTUAL TABLE deal_fts USING fts5("
     "document, content='deal_search', content_rowid='deal_id', "

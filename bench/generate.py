@@ -21,11 +21,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, inspect, select, text
 
 from app import migrate
 from app.db import insert_rows, make_engine
 from app.derived.counts import count_new
+from app.derived.factlog import note_everything
 from app.derived.refresh import refresh_derived
 from app.models import (
     Deal,
@@ -34,6 +35,7 @@ from app.models import (
     DealParty,
     DealSearch,
     DealTypeRow,
+    FactChange,
     Hardware,
     Organization,
     OrganizationAlias,
@@ -162,6 +164,9 @@ def generate(
                     progress.update(task, completed=min(first + batch - 1, deals))
             if pending:
                 pending.result()
+        # One entry for the whole load, not one per deal: workers build their sets anew.
+        connection.execute(delete(FactChange))
+        note_everything(connection)
         if postgres:
             for name in SEQUENCED:
                 connection.execute(

@@ -278,8 +278,10 @@ def test_a_page_costs_the_same_statements_whatever_its_size(
         with count_statements() as counter:
             assert demo_client.get(f"/timeline?{query}").status_code == 200
         pages.append(counter.count)
-    # A facet with a value chosen costs one statement more (what each other value would add).
-    assert pages[0] + 1 == pages[1] == pages[2]
+    # The facets are counted from the worker's sets of deal ids (app/derived/dealsets.py): a
+    # facet's value chosen costs nothing more, a filter that is no facet (the search) one
+    # statement, reading the ids it matches.
+    assert pages[0] == pages[1] == pages[2] - 1, pages
     # Events: count, events, parties, hardware, sources. Lanes: count, ids, deals, events, parties.
     assert pages[3] == pages[0]
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.db import add_rows
+from app.derived.factlog import note_changes, note_everything
 from app.derived.pair_counts import count_new_pairs, recount_pairs
 from app.domain.vocabulary import label as word_for
 from app.filters.kinds import Choice, FacetRow, Filter, Slugs
@@ -113,12 +114,14 @@ def count_new(connection: Connection, deal_ids: Collection[int]) -> None:
     nothing of theirs was counted. Their pairs too (app/derived/pair_counts.py)."""
     apply(connection, differences({}, deal_facts(connection, deal_ids)))
     count_new_pairs(connection, deal_ids)
+    note_changes(connection, deal_ids)
 
 
 def recount(connection: Connection) -> int:
     """Rebuild the kept counts and the kept pairs (app/derived/pair_counts.py) from the deals,
     in the caller's transaction; how many rows."""
     connection.execute(delete(FacetCount))
+    note_everything(connection)
     total = recount_pairs(connection)
     for statement in recount_statements():
         total += connection.execute(

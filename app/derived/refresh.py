@@ -20,7 +20,7 @@ from sqlalchemy import Connection, delete, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.db import insert_rows
-from app.derived import counts, pair_counts
+from app.derived import counts, factlog, pair_counts
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
 from app.derived.dealjson import render_answers
@@ -303,7 +303,10 @@ def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None
     counted |= {obj.id for obj in session.new if isinstance(obj, Deal)}
     if counted:
         connection = session.connection()
-        counts.apply(connection, counts.differences(before, counts.deal_facts(connection, counted)))
+        facts = counts.deal_facts(connection, counted)
+        counts.apply(connection, counts.differences(before, facts))
+        moved = [i for i in sorted(counted) if before.get(i, set()) != facts.get(i, set())]
+        factlog.note_changes(connection, moved)  # for the workers' sets (app/derived/dealsets.py)
     _refresh_stale(session)
     if counted:  # after the pairs are derived again
         connection = session.connection()

@@ -86,6 +86,7 @@ LEFT_OUT = {
     "change_counter": "a cache key, bumped on load",
     "facet_count": "counted from the deals on load",
     "pair_count": "counted from the deals on load",
+    "fact_change": "which deals' facets moved, for each worker's sets; a load logs every deal",
     "api_token": "credentials of programs: issue new tokens after a move",
     "login_attempt": "short-lived sign-in throttling",
     "user_session": "browsers signed in: everyone signs in again after a move",

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app.derived.counts import kept_facet_counts, kept_total
+from app.derived.dealsets import table_counts
 from app.domain.vocabulary import UserRole
 from app.inputs.types import as_id
 from app.queries.audit import deal_history
 from app.queries.deals import (
     ResolvedFilters,
-    count_deals,
     get_deal,
     list_deals,
     merged_here,
@@ -19,7 +19,7 @@ from app.queries.deals import (
     source_counts,
     unfiltered,
 )
-from app.queries.facets import FacetCounts, deal_facets, facet_counts, filter_chips
+from app.queries.facets import FacetCounts, deal_facets, filter_chips
 from app.queries.sources import TrackRecord, track_records
 from app.queries.suggestions import did_you_mean
 from app.services.deals import DealError, delete_deal, restore_deal
@@ -57,7 +57,7 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
     key = ("table", rf.filters.query_string(paging=False))
 
     def compute() -> tuple[int, FacetCounts]:
-        return count_deals(session, rf), facet_counts(session, rf)
+        return table_counts(request.app.state.deal_sets, session, rf)
 
     known: tuple[int, FacetCounts] | None
     if unfiltered(rf):  # kept in the database by every write: read at once, no cache

@@ -13,11 +13,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app.derived.dealsets import table_counts
 from app.domain.dates import Precision
 from app.filters import DealFilters
 from app.filters.form import FilterForm
 from app.queries.deals import ResolvedFilters
-from app.queries.facets import deal_facets, facet_counts, filter_chips
+from app.queries.facets import deal_facets, filter_chips
 from app.queries.lifecycles import list_lifecycles
 from app.queries.timeline import Cursor, count_timeline, list_timeline, period_of
 from app.unit_of_work import SessionDep
@@ -139,6 +140,7 @@ def timeline(request: Request, session: SessionDep, rf: TimelineFilters) -> Resp
     view = read_view(request, rf)
     context: dict[str, Any] = {"view": view, "form": TIMELINE_FORM, "raw": request.query_params}
     query = rf.filters.query_string(paging=False)
+    sets = request.app.state.deal_sets
     if view.view == "events":
         page = list_timeline(session, rf, before=view.before, grouping=view.grouping)
         context["timeline"] = page
@@ -150,7 +152,7 @@ def timeline(request: Request, session: SessionDep, rf: TimelineFilters) -> Resp
         key: tuple[str, str] = ("timeline", query)
 
         def compute() -> Any:
-            return count_timeline(session, rf), facet_counts(session, rf)
+            return count_timeline(session, rf), table_counts(sets, session, rf)[1]
     else:
         lanes = list_lifecycles(session, rf, today=date.today())
         context["lanes"] = lanes
@@ -158,7 +160,7 @@ def timeline(request: Request, session: SessionDep, rf: TimelineFilters) -> Resp
         key = ("facets", query)
 
         def compute() -> Any:
-            return facet_counts(session, rf)
+            return table_counts(sets, session, rf)[1]
 
     # None: not ready in time; the events come first, the counts after the response.
     known, later = figures_within(request, session, key, compute)
