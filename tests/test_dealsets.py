@@ -85,7 +85,9 @@ def _slugs(session: Session, model: type[Organization] | type[Hardware]) -> list
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_the_sets_count_any_filters_as_the_statements_do(demo: Session, data: st.DataObject) -> None:
+def test_the_sets_count_any_filters_as_the_statements_do(
+    demo: Session, data: st.DataObject
+) -> None:
     sets = DealSets()
     organizations = _slugs(demo, Organization)[:25]
     query = data.draw(queries(organizations, _slugs(demo, Hardware)))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyroaring import BitMap
-from sqlalchemy import ColumnElement, Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.derived.counts import TOTAL, deal_facts, kept_total
@@ -58,7 +58,7 @@ def _statements() -> dict[str, Select[Any, int]]:
         .where(*_live())
     )
     return {
-        TOTAL: select(Deal.id, Deal.id).where(*_live()),
+        TOTAL: select(literal(""), Deal.id).where(*_live()),
         "status": select(Deal.status, Deal.id).where(*_live()),
         "confidence": select(Deal.confidence, Deal.id).where(*_live()),
         "deal_type": select(DealTypeRow.type, DealTypeRow.deal_id)
@@ -76,13 +76,15 @@ def read_sets(connection: Connection) -> tuple[int, Sets]:
     """Every live deal's facts as sets, and the generation they are at least as new as (read
     first: whatever commits meanwhile is logged after it, and read again)."""
     generation = current(connection)
+    if connection.dialect.name == "postgresql":
+        return generation, _read_arrays(connection)
     sets: Sets = {}
     for dimension, statement in _statements().items():
         ids: dict[str, list[int]] = {}
         result = connection.execute(statement, execution_options={"yield_per": 20_000})
         for rows in result.partitions():
             for value, deal_id in rows:
-                key = "" if dimension == TOTAL else str(value)
+                key = str(value)
                 found = ids.get(key)
                 if found is None:
                     ids[key] = found = []
@@ -91,6 +93,18 @@ def read_sets(connection: Connection) -> tuple[int, Sets]:
                 sets.setdefault(dimension, {}).setdefault(key, BitMap()).update(found)
             ids.clear()
     return generation, sets
+
+
+def _read_arrays(connection: Connection) -> Sets:
+    """Postgres: each value's deal ids as one array (decoded by the driver in C), about four
+    times faster than a row per (value, deal)."""
+    sets: Sets = {}
+    for dimension, statement in _statements().items():
+        rows = statement.subquery()
+        value, deal_id = rows.c
+        grouped = select(value, func.array_agg(deal_id)).group_by(value)
+        sets[dimension] = {str(key): BitMap(ids) for key, ids in connection.execute(grouped)}
+    return sets
 
 
 @dataclass(frozen=True)
