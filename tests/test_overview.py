@@ -391,3 +391,21 @@ def test_the_overview_costs_a_fixed_number_of_statements(
     with count_statements() as many:
         client.get("/")
     assert few.count == many.count
+
+
+def test_the_lists_of_deals_behind_the_durations_stop_at_fifty(
+    client: TestClient, session: Session
+) -> None:
+    """At 100k deals every rumor listed made the overview 16 MB: each list shows its first 50
+    and says how many more there are, while the figures still count them all."""
+    for number in range(53):
+        make_deal(session, f"Rumor {number:02d}", status="rumored")
+    session.commit()
+    assert rumor_durations(session).reported_first == 53
+    page = soup(client.get("/").text)
+    listed = page.select_one(".open-deals")
+    assert listed is not None
+    assert listed.select_one("summary").get_text(strip=True) == "The first 50 of 53 deals"
+    assert [a.get_text() for a in listed.select("a")] == [f"Rumor {n:02d}" for n in range(50)]
+    assert "and 3 more, in the same order." in listed.get_text(" ", strip=True)
+    assert "(53)" in page.select_one(".shares").get_text(" ", strip=True)
