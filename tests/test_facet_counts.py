@@ -140,3 +140,54 @@ def test_a_filtered_facet_says_what_each_value_adds(demo_client: TestClient) -> 
     assert count.get_text(strip=True).startswith("+") and "adds" in count["title"]
     added = int(count.get_text(strip=True).lstrip("+"))
     assert shown_total(demo_client.get(openai["href"]).text) == total + added
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    chosen=st.lists(
+        st.sampled_from(
+            [
+                ("status", "confirmed"),
+                ("status", "rumored"),
+                ("party", "microsoft"),
+                ("party", "openai"),
+                ("vendor", "nvidia"),
+                ("hardware_type", "gpu"),
+                ("q", "azure capacity"),
+                ("min_value", "1B"),
+                ("sort", "title"),
+                ("page", "2"),
+            ]
+        ),
+        max_size=4,
+        unique=True,
+    ),
+    on=st.sampled_from(["table", "organization", "timeline"]),
+)
+def test_every_facet_link_is_the_toggled_view(
+    demo: Session, chosen: list[tuple[str, str]], on: str
+) -> None:
+    """Facet links are made from one marked link per facet (app/queries/facets.py): each must
+    be the link of the view with that value toggled, in every kind of view."""
+    from app.queries.facets import deal_facets
+    from app.web.tables import TableView
+    from app.web.timeline import TimelineView
+
+    pairs = [(k, v) for k, v in chosen if on != "timeline" or k not in ("sort", "page")]
+    if on == "organization":
+        pairs = [(k, v) for k, v in pairs if k != "party"] + [("party", "microsoft")]
+    f = DealFilters.from_query(pairs)
+    url_for = {
+        "table": TableView(f, "/deals", columns=("sources",)).url,
+        "organization": TableView(f, "/organizations/microsoft", {"party": ("microsoft",)}).url,
+        "timeline": TimelineView(f, "/timeline", view="lanes").url,
+    }[on]
+    rf = resolve_filters(demo, f)
+    facets = deal_facets(demo, rf, url_for)
+    links = sum(len(facet.values) + len(facet.more) for facet in facets)
+    assert links > 50 or pairs  # every organization of the demo, when nothing is chosen
+    for facet in facets:
+        for item in [*facet.values, *facet.more]:
+            assert item.toggle_url == url_for(f.toggled(facet.name, item.value)), item

@@ -9,6 +9,7 @@ filters have a facet, and how it is counted, is declared in app/filters/registry
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote_plus
 
 from sqlalchemy import not_
 from sqlalchemy.orm import Session
@@ -84,27 +85,42 @@ def deal_facets(
         shown = {row[0] for row in first}
         rest = sorted((row for row in rows if row[0] not in shown), key=lambda r: r[1].lower())
         adds = {row[0]: row[2] for row in c.get(added_key(flt.name), [])}
-
-        values = [
-            [_value(flt.name, row, f, selected, adds, url_for) for row in group]
-            for group in (first, rest)
-        ]
+        toggle = _toggler(f, flt.name, url_for)
+        values = [[_value(row, selected, adds, toggle) for row in group] for group in (first, rest)]
         facets.append(Facet(flt.name, flt.facet.title or flt.label, values[0], values[1]))
     return facets
 
 
+_MARK = "facet0value0mark"  # stands for a value in a link; urlencode leaves it as it is
+
+
+def _toggler(f: DealFilters, name: str, url_for: UrlFor) -> Callable[[str], str]:
+    """The link that adds a value to the facet's filter, or takes a chosen one out.
+
+    A facet of organizations has some 2,000 values: the link is made once with a mark where
+    the value goes, and each value's link is that link with the value in place of the mark
+    (an unchosen value goes last among the filter's values, as `toggled` puts it); links
+    taking a value out, and any link the mark does not reach as it is, are made whole."""
+    chosen = f.value(name)
+    marked = url_for(f.toggled(name, _MARK))
+    if marked.count(_MARK) != 1:
+        return lambda value: url_for(f.toggled(name, value))
+
+    def toggle(value: str) -> str:
+        if value in chosen:
+            return url_for(f.toggled(name, value))
+        return marked.replace(_MARK, quote_plus(value))
+
+    return toggle
+
+
 def _value(
-    name: str,
-    row: FacetRow,
-    f: DealFilters,
-    selected: tuple[str, ...],
-    adds: dict[str, int],
-    url_for: UrlFor,
+    row: FacetRow, selected: tuple[str, ...], adds: dict[str, int], toggle: Callable[[str], str]
 ) -> FacetValue:
     """A value of a facet: its count, or in a facet with values selected (and it not one of
     them) the deals clicking it adds."""
     value, text, count = row
-    url = url_for(f.toggled(name, value))
+    url = toggle(value)
     if not selected or value in selected:
         return FacetValue(value, text, count, value in selected, url)
     return FacetValue(value, text, adds.get(value, 0), False, url, added=True)
