@@ -60,8 +60,11 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
         return table_counts(request.app.state.deal_sets, session, rf)
 
     known: tuple[int, FacetCounts] | None
-    if unfiltered(rf):  # kept in the database by every write: read at once, no cache
-        known, later = (kept_total(session), kept_facet_counts(session)), None
+    if unfiltered(rf):  # kept in the database by every write: read at once (then cached)
+        kept = request.app.state.figures.get(
+            session, key, lambda: (kept_total(session), kept_facet_counts(session))
+        )
+        known, later = kept, None
     else:  # None: not ready in time; the rows come first, the counts after the response.
         known, later = figures_within(request, session, key, compute)
     total, counts = known if known is not None else (None, None)
