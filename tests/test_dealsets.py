@@ -192,3 +192,16 @@ def test_the_pages_count_from_the_sets(demo_client: TestClient, demo: Session) -
     confirmed.remove(min(confirmed & gpu))
     page = demo_client.get("/deals?status=confirmed&hardware_type=gpu&sort=-value").text
     assert f"of {total - 1:,} deals" in page
+
+
+def test_a_renamed_organization_is_named_anew(demo: Session) -> None:
+    sets = DealSets()
+    rf = resolved(demo, [("status", "confirmed")])
+    before = sets.counts(demo, rf)
+    assert before is not None and ("microsoft", "Microsoft") in [r[:2] for r in before[1]["party"]]
+    microsoft = demo.scalars(select(Organization).where(Organization.slug == "microsoft")).one()
+    microsoft.name = "Microsoft Corporation"
+    demo.commit()
+    after = sets.counts(demo, rf)
+    assert after is not None and after == counted(demo, rf)
+    assert ("microsoft", "Microsoft Corporation") in [r[:2] for r in after[1]["party"]]
