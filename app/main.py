@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     # The JSON API is an app of its own (app/api). Mounted without a name, so `url_for` finds
     # the names of either app from both: API answers link to pages, pages to the API.
-    api = create_api_app(settings, app.state.sessionmaker, app.state.figures)
+    api = create_api_app(settings, app.state.sessionmaker, app.state.figures, app.state.deal_sets)
     app.router.routes.append(ApiMount("/api", api))
     app.add_exception_handler(StarletteHTTPException, pages.http_error_page)
     app.add_exception_handler(SignInRequired, send_to_sign_in)

@@ -205,3 +205,23 @@ def test_a_renamed_organization_is_named_anew(demo: Session) -> None:
     after = sets.counts(demo, rf)
     assert after is not None and after == counted(demo, rf)
     assert ("microsoft", "Microsoft Corporation") in [r[:2] for r in after[1]["party"]]
+
+
+def test_the_api_total_of_facet_filters_comes_from_the_sets(
+    demo_client: TestClient, demo: Session
+) -> None:
+    query = [("status", "confirmed"), ("hardware_type", "gpu")]
+    total = count_deals(demo, resolved(demo, query))
+    assert (
+        demo_client.get("/api/v1/deals?status=confirmed&hardware_type=gpu").json()["total"] == total
+    )
+    sets = DealSets()
+    assert sets.total(demo, resolved(demo, query)) == total
+    assert sets.total(demo, resolved(demo, [*query, ("reported_from", "2025")])) is None
+    shared: DealSets = demo_client.app.state.deal_sets  # type: ignore[attr-defined]
+    confirmed = shared._sets["status"]["confirmed"]
+    confirmed.remove(min(confirmed & shared._sets["hardware_type"]["gpu"]))
+    # every confidence: the same deals, not the cached answer's key
+    every = "".join(f"&confidence={value}" for value in values(Confidence))
+    answer = demo_client.get(f"/api/v1/deals?hardware_type=gpu&status=confirmed{every}").json()
+    assert answer["total"] == total - 1  # changed behind the app's back: read from the sets

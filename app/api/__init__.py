@@ -21,6 +21,7 @@ from app.api.idempotency import IdempotentRoute
 from app.api.schemas import MeOut
 from app.config import Settings
 from app.derived.cache import FigureCache
+from app.derived.dealsets import DealSets
 from app.unit_of_work import AppSession
 from app.web.security import SignInRequired
 
@@ -49,7 +50,10 @@ def route_name(route: APIRoute) -> str:
 
 
 def create_api_app(
-    settings: Settings, sessions: sessionmaker[AppSession], figures: FigureCache
+    settings: Settings,
+    sessions: sessionmaker[AppSession],
+    figures: FigureCache,
+    deal_sets: DealSets | None = None,
 ) -> FastAPI:
     """The API, on the site's settings, database sessions and figure cache.
 
@@ -70,6 +74,7 @@ def create_api_app(
     api.state.settings = settings
     api.state.sessionmaker = sessions
     api.state.figures = figures
+    api.state.deal_sets = deal_sets or DealSets(sessions)
     for exception, handler in problem_handlers().items():
         api.add_exception_handler(exception, handler)
     api.add_exception_handler(SignInRequired, credentials_required)

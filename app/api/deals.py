@@ -37,6 +37,7 @@ from app.api.schemas import (
 )
 from app.derived.cache import FigureCache
 from app.derived.dealjson import answer_json, render_answers
+from app.derived.dealsets import DealSets
 from app.filters.openapi import query_parameters
 from app.inputs.deal import DealInput
 from app.inputs.errors import InputErrors, api_errors
@@ -102,7 +103,13 @@ def deals_index(request: Request, session: SessionDep, rf: ApiFilters) -> Respon
     # its own key.
     figures: FigureCache = request.app.state.figures
     key = ("api_count", filters.query_string(paging=False))
-    total = figures.get(session, key, lambda: count_deals(session, rf))
+    sets: DealSets = request.app.state.deal_sets
+
+    def count() -> int:  # from the sets when every filter is a facet's: no statement at all
+        found = sets.total(session, rf)
+        return count_deals(session, rf) if found is None else found
+
+    total = figures.get(session, key, count)
     page = list_answers(session, rf, total=total)
 
     def page_url(number: int) -> str:
