@@ -8,7 +8,9 @@ app/derived/refresh.py). A page reads the counter (one primary-key lookup) and r
 changed since: a figure is never served older than the last committed change it could see.
 
 The cache lives in the app (one per worker process, least recently used entries dropped first);
-`Settings.figure_cache_entries = 0` turns it off.
+`Settings.figure_cache_entries = 0` turns it off. Deal pages' data is kept in a second one
+(`app.state.deal_pages`, `Settings.deal_page_cache_entries`), so that browsing many deals does
+not push out the figures.
 
 A page that cannot wait for its figures asks with `get_within`: if they are not cached and
 cannot be computed within `time_limit` seconds, the statements are interrupted (Postgres:

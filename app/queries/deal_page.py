@@ -4,7 +4,9 @@
 write paths need it (they select it again `FOR UPDATE`). The page only reads, and building
 those objects cost more than the SQL: here each part is one `select` of the columns the
 template shows, and nothing is tracked by the session. The result holds nothing that depends
-on who is reading: the page renders the reader's parts (forms, buttons, names) around it.
+on who is reading, so the page keeps it per worker under the database's change counter
+(app/derived/cache.py): every write the page could show bumps that counter in its
+transaction, so a kept page is never older than the last committed change.
 
 The dataclasses answer the template as the ORM objects do (`deal.parties_by_organization()`,
 `deal.history()`, `deal.links`, `line.hardware.slug`, `source.relayed_by`…), so

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
+from app.derived.cache import FigureCache, current_generation
 from app.derived.counts import kept_facet_counts, kept_total
 from app.domain.vocabulary import UserRole
 from app.inputs.types import as_id
@@ -92,8 +93,15 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
 
 @router.get("/deals/{deal_id:int}", name="deal_detail")
 def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_id: int) -> Response:
-    """404 when there is no such live deal (admins also see deleted ones, to restore them)."""
-    page = deal_page(session, deal_id)
+    """404 when there is no such live deal (admins also see deleted ones, to restore them).
+
+    What the page shows of the deal is the same for every reader: it is kept per worker under
+    the change counter (app/queries/deal_page.py), so most views run one statement; the
+    reader's parts (their role's forms and buttons, follow state, CSRF token) are rendered
+    live from it."""
+    generation = current_generation(session)
+    pages: FigureCache = request.app.state.deal_pages
+    page = pages.get(session, deal_id, lambda: deal_page(session, deal_id), generation=generation)
     # A merged duplicate is deleted, but its address leads to the deal that kept it.
     kept = page.deal.merged_into_id if page is not None else None
     if kept is not None:
@@ -108,7 +116,7 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
         return track_records(session, publishers)
 
     # None: not ready in time; the page says so and they are computed after the response.
-    records, later = figures_within(request, session, key, compute)
+    records, later = figures_within(request, session, key, compute, generation=generation)
     response = render(
         request,
         "deals/detail.html",
