@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     read_access: Literal["public", "private"] = "public"
     # Figures over all deals kept per worker until the next change (app/derived/cache.py); 0 = off.
     figure_cache_entries: int = 256
+    # Deal pages' data (all but what depends on the reader) kept per worker the same way; 0 = off.
+    deal_page_cache_entries: int = 1024
     # How long a page waits for figures not in that cache before it shows its rows and says
     # the counts are still being worked out (they are computed after the response).
     figure_time_limit_ms: int = 400

@@ -58,6 +58,7 @@ def test_statements_per_page_do_not_grow_with_the_data(
     demo_client: TestClient, demo: Session, count_statements: type[StatementCounter], path: str
 ) -> None:
     demo_client.app.state.figures.max_entries = 0  # type: ignore[attr-defined]  # count it all
+    demo_client.app.state.deal_pages.max_entries = 0  # type: ignore[attr-defined]
     path = path.format(deal=demo.scalar(select(func.min(Deal.id))))
     demo_client.get(path)  # warm up
     before = _statements(demo_client, count_statements, path)

@@ -173,6 +173,7 @@ def test_the_deal_page_asks_once_for_all_its_publishers(
     client: TestClient, session: Session, count_statements: type[StatementCounter]
 ) -> None:
     client.app.state.figures.max_entries = 0  # type: ignore[attr-defined]  # count them all
+    client.app.state.deal_pages.max_entries = 0  # type: ignore[attr-defined]
     one = deal_with(session, "rumored", source("Solo", "2026-01-01"))
     many = deal_with(
         session, "rumored", source("P1", "2026-01-01"), *(source(f"P{n}") for n in range(2, 8))

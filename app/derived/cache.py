@@ -8,7 +8,9 @@ app/derived/refresh.py). A page reads the counter (one primary-key lookup) and r
 changed since: a figure is never served older than the last committed change it could see.
 
 The cache lives in the app (one per worker process, least recently used entries dropped first);
-`Settings.figure_cache_entries = 0` turns it off.
+`Settings.figure_cache_entries = 0` turns it off. Deal pages' data is kept in a second one
+(`app.state.deal_pages`, `Settings.deal_page_cache_entries`), so that browsing many deals does
+not push out the figures.
 
 A page that cannot wait for its figures asks with `get_within`: if they are not cached and
 cannot be computed within `time_limit` seconds, the statements are interrupted (Postgres:
@@ -135,15 +137,24 @@ class FigureCache:
         self._lock = threading.Lock()
         self._computing: dict[tuple[int, Hashable], threading.Event] = {}
 
-    def get(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(
+        self,
+        session: Session,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        generation: int | None = None,
+    ) -> T:
         """The cached value of `key` at the current generation, computed if there is none.
 
         One thread computes an entry; others asking for it meanwhile wait for that value
         rather than all computing it at once (after a change, or in a worker's first moments).
+        `generation`: the counter as the caller has just read it in this session, to save
+        reading it again.
         """
         if self.max_entries <= 0:
             return compute()
-        entry = (current_generation(session), key)
+        entry = (current_generation(session) if generation is None else generation, key)
         while True:
             found, computing = self._claim(entry)
             if found is not _MISSING:
@@ -152,13 +163,20 @@ class FigureCache:
                 return self._compute(entry, compute)
             computing.wait(_WAIT_FOR_OTHERS)
 
-    def get_within(self, session: Session, key: Hashable, compute: Callable[[], T]) -> T | None:
+    def get_within(
+        self,
+        session: Session,
+        key: Hashable,
+        compute: Callable[[], T],
+        *,
+        generation: int | None = None,
+    ) -> T | None:
         """Like `get`, but None if the value is not cached and not ready within `time_limit`
         (computed here, or by another thread); the caller then says so, and has `fill`
         compute it after the response."""
         if self.max_entries <= 0:
             return compute()
-        entry = (current_generation(session), key)
+        entry = (current_generation(session) if generation is None else generation, key)
         found, computing = self._claim(entry)
         if computing is not None:
             computing.wait(self.time_limit)

@@ -9,6 +9,8 @@ written or any of its types, parties, hardware lines, sources or status events; 
 organization whose name or aliases changed; every deal of a hardware model whose name or type
 changed. Bulk loads that bypass the ORM (bench.generate) call `refresh_derived` themselves, and
 `refresh_missing` (run by `deals db upgrade`) fills in deals that have nothing stored.
+Re-rendering moves the change counter (app/derived/cache.py); so does a flush that changes what
+kept deal pages show but no stored text holds (`_shown_elsewhere`).
 """
 
 from collections.abc import Collection, Iterable, Iterator
@@ -42,6 +44,7 @@ from app.models import (
     OrganizationAlias,
     Source,
     StatusEvent,
+    User,
     event_order,
 )
 
@@ -308,10 +311,27 @@ def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None
         moved = [i for i in sorted(counted) if before.get(i, set()) != facts.get(i, set())]
         factlog.note_changes(connection, moved)  # for the workers' sets (app/derived/dealsets.py)
     _refresh_stale(session)
+    if _shown_elsewhere(session):
+        bump_generation(session.connection())
     if counted:  # after the pairs are derived again
         connection = session.connection()
         after = pair_counts.pair_facts(connection, counted)
         pair_counts.apply_pairs(connection, pair_counts.pair_differences(pairs_before, after))
+
+
+def _shown_elsewhere(session: Session) -> bool:
+    """Whether this flush changes what kept deal pages show (app/queries/deal_page.py) but no
+    stored text holds, so that the change counter must move all the same: a hardware model's
+    in-house flag, an organization's or model's address, a user as the audit trail names them
+    (email, display name, role; a removed user's entries lose their name)."""
+    for obj in session.dirty:
+        if isinstance(obj, Hardware) and _renamed(obj, "in_house", "slug"):
+            return True
+        if isinstance(obj, Organization) and _renamed(obj, "slug"):
+            return True
+        if isinstance(obj, User) and _renamed(obj, "email", "display_name", "role"):
+            return True
+    return any(isinstance(obj, User) for obj in session.deleted)
 
 
 def _refresh_stale(session: Session) -> None:

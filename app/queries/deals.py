@@ -238,9 +238,3 @@ def get_deal(session: Session, deal_id: int, *, include_deleted: bool = False) -
 def merged_into(session: Session, deal_id: int) -> int | None:
     """The deal that kept `deal_id` when it was merged as a duplicate, if it was."""
     return session.scalar(select(Deal.merged_into_id).where(Deal.id == deal_id))
-
-
-def merged_here(session: Session, deal_id: int) -> list[Deal]:
-    """The duplicates merged into a deal, most recent first."""
-    stmt = select(Deal).where(Deal.merged_into_id == deal_id)
-    return list(session.scalars(stmt.order_by(Deal.deleted_at.desc(), Deal.id)))

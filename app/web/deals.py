@@ -5,17 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
+from app.derived.cache import FigureCache, current_generation
 from app.derived.counts import kept_facet_counts, kept_total
 from app.derived.dealsets import table_counts
 from app.domain.vocabulary import UserRole
 from app.inputs.types import as_id
-from app.queries.audit import deal_history
+from app.queries.deal_page import deal_page
 from app.queries.deals import (
     ResolvedFilters,
     get_deal,
     list_deals,
-    merged_here,
-    merged_into,
     source_counts,
     unfiltered,
 )
@@ -97,31 +96,38 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
 
 @router.get("/deals/{deal_id:int}", name="deal_detail")
 def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_id: int) -> Response:
-    """404 when there is no such live deal (admins also see deleted ones, to restore them)."""
-    is_admin = user is not None and user.role == UserRole.ADMIN
-    deal = get_deal(session, deal_id, include_deleted=is_admin)
-    # A merged duplicate is deleted, so asked for only when no live deal was found.
-    kept = merged_into(session, deal_id) if deal is None else deal.merged_into_id
-    if kept is not None:  # a merged duplicate: its address leads to the deal that kept it
+    """404 when there is no such live deal (admins also see deleted ones, to restore them).
+
+    What the page shows of the deal is the same for every reader: it is kept per worker under
+    the change counter (app/queries/deal_page.py), so most views run one statement; the
+    reader's parts (their role's forms and buttons, follow state, CSRF token) are rendered
+    live from it."""
+    generation = current_generation(session)
+    pages: FigureCache = request.app.state.deal_pages
+    page = pages.get(session, deal_id, lambda: deal_page(session, deal_id), generation=generation)
+    # A merged duplicate is deleted, but its address leads to the deal that kept it.
+    kept = page.deal.merged_into_id if page is not None else None
+    if kept is not None:
         return RedirectResponse(str(request.url_for("deal_detail", deal_id=kept)), 301)
-    if deal is None:
+    is_admin = user is not None and user.role == UserRole.ADMIN
+    if page is None or (page.deal.deleted_at is not None and not is_admin):
         raise HTTPException(404, f"There is no deal {deal_id}.")
-    publishers = frozenset(source.publisher for source in deal.sources)
+    publishers = page.publishers
     key = ("track_records", publishers)
 
     def compute() -> dict[str, TrackRecord]:
         return track_records(session, publishers)
 
     # None: not ready in time; the page says so and they are computed after the response.
-    records, later = figures_within(request, session, key, compute)
+    records, later = figures_within(request, session, key, compute, generation=generation)
     response = render(
         request,
         "deals/detail.html",
         {
-            "deal": deal,
-            "history": deal_history(session, deal_id),
+            "deal": page.deal,
+            "history": page.history,
             "source_records": records,
-            "merged_here": merged_here(session, deal_id),
+            "merged_here": page.merged_here,
         },
     )
     response.background = later

@@ -62,13 +62,19 @@ T = TypeVar("T")
 
 
 def figures_within(
-    request: Request, session: Session, key: Hashable, compute: Callable[[], T]
+    request: Request,
+    session: Session,
+    key: Hashable,
+    compute: Callable[[], T],
+    *,
+    generation: int | None = None,
 ) -> tuple[T | None, BackgroundTask | None]:
     """Figures (counts, totals, track records) from the app's figure cache if they are ready
     within its time limit, else None — the page then says they are still being counted — and
-    the task that computes them after the response, for its `background` (None when ready)."""
+    the task that computes them after the response, for its `background` (None when ready).
+    `generation`: the change counter, when the caller has just read it."""
     figures: FigureCache = request.app.state.figures
-    known = figures.get_within(session, key, compute)
+    known = figures.get_within(session, key, compute, generation=generation)
     later = None if known is not None else BackgroundTask(figures.fill, session, key, compute)
     return known, later
 
