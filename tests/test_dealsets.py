@@ -26,7 +26,7 @@ from app.filters import DealFilters
 from app.models import Deal, Hardware, Organization, User
 from app.queries.deals import ResolvedFilters, count_deals, resolve_filters
 from app.queries.facets import FacetCounts, facet_counts
-from tests.test_kept_counts import ACTIONS, _write
+from tests.test_kept_counts import FEW_SLOW_EXAMPLES, WRITES, _write
 
 Query = list[tuple[str, str]]
 
@@ -109,19 +109,8 @@ def test_the_sets_count_real_numbers(demo: Session) -> None:
     assert "microsoft" in [slug for slug, _, _ in facets["party"]]
 
 
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    writes=st.lists(
-        st.tuples(st.sampled_from(ACTIONS), st.integers(0, 500), st.integers(0, 500)),
-        min_size=1,
-        max_size=6,
-    ),
-    data=st.data(),
-)
+@FEW_SLOW_EXAMPLES
+@given(writes=WRITES, data=st.data())
 def test_the_sets_catch_up_with_any_writes(
     demo: Session, admin: User, writes: list[tuple[str, int, int]], data: st.DataObject
 ) -> None:

@@ -162,18 +162,21 @@ def _service(session: Session, user: User, action: str, a: int, b: int) -> None:
         session.commit()
 
 
-@settings(
+# A run of writes, each (action, a, b): `a` and `b` pick the deal, organizations and values.
+WRITES = st.lists(
+    st.tuples(st.sampled_from(ACTIONS), st.integers(0, 500), st.integers(0, 500)),
+    min_size=1,
+    max_size=6,
+)
+FEW_SLOW_EXAMPLES = settings(
     max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    writes=st.lists(
-        st.tuples(st.sampled_from(ACTIONS), st.integers(0, 500), st.integers(0, 500)),
-        min_size=1,
-        max_size=6,
-    )
-)
+
+
+@FEW_SLOW_EXAMPLES
+@given(writes=WRITES)
 def test_kept_counts_equal_a_fresh_count_after_any_writes(
     demo: Session, admin: User, writes: list[tuple[str, int, int]]
 ) -> None:
