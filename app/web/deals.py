@@ -26,7 +26,7 @@ from app.services.merging import merge_deals, undo_merge
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.forms import FormDataDep, redirect_after_post
-from app.web.render import figures_within, render
+from app.web.render import facet_markup, figures_within, render
 from app.web.security import Admin, Analyst, CurrentUser
 from app.web.tables import (
     COLUMN_PARAM,
@@ -59,14 +59,28 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
         return table_counts(request.app.state.deal_sets, session, rf)
 
     known: tuple[int, FacetCounts] | None
+    generation = current_generation(session)  # one read for every cache of the page
     if unfiltered(rf):  # kept in the database by every write: read at once (then cached)
         kept = request.app.state.figures.get(
-            session, key, lambda: (kept_total(session), kept_facet_counts(session))
+            session,
+            key,
+            lambda: (kept_total(session), kept_facet_counts(session)),
+            generation=generation,
         )
         known, later = kept, None
     else:  # None: not ready in time; the rows come first, the counts after the response.
-        known, later = figures_within(request, session, key, compute)
+        known, later = figures_within(request, session, key, compute, generation=generation)
     total, counts = known if known is not None else (None, None)
+    facets = None
+    if counts is not None:
+        shown = counts
+        facets = facet_markup(
+            request,
+            session,
+            view.url(rf.filters),
+            lambda: deal_facets(session, rf, view.url, shown),
+            generation=generation,
+        )
     deal_page = list_deals(session, rf, total=total, count=False)
     searched = str(rf.filters.value("q") or "")
     response = render(
@@ -81,7 +95,7 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
             "source_counts": source_counts(session, [d.id for d in deal_page.rows])
             if "sources" in columns
             else {},
-            "facets": None if counts is None else deal_facets(session, rf, view.url, counts),
+            "facets": facets,
             "chips": filter_chips(rf, view.url),
             "raw": request.query_params,
             "suggestions": did_you_mean(session, searched)

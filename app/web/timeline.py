@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app.derived.cache import current_generation
 from app.derived.dealsets import table_counts
 from app.domain.dates import Precision
 from app.filters import DealFilters
@@ -24,7 +25,7 @@ from app.queries.timeline import Cursor, count_timeline, list_timeline, period_o
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.lanes import LaneChart
-from app.web.render import figures_within, is_htmx, render
+from app.web.render import facet_markup, figures_within, is_htmx, render
 
 router = APIRouter()
 
@@ -163,12 +164,22 @@ def timeline(request: Request, session: SessionDep, rf: TimelineFilters) -> Resp
             return table_counts(sets, session, rf)[1]
 
     # None: not ready in time; the events come first, the counts after the response.
-    known, later = figures_within(request, session, key, compute)
+    generation = current_generation(session)
+    known, later = figures_within(request, session, key, compute, generation=generation)
     if view.view == "events":
         context["counts"], counts = known if known is not None else (None, None)
     else:
         counts = known
-    context["facets"] = None if counts is None else deal_facets(session, rf, view.url, counts)
+    context["facets"] = None
+    if counts is not None:
+        shown = counts
+        context["facets"] = facet_markup(
+            request,
+            session,
+            view.url(rf.filters),
+            lambda: deal_facets(session, rf, view.url, shown),
+            generation=generation,
+        )
     context["chips"] = filter_chips(rf, view.url)
     response = render(request, "timeline/index.html", context, block="timeline_results")
     response.background = later
