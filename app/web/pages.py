@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
+from app.derived.cache import FigureCache, current_generation
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.filters import DealFilters
 from app.outage import RETRY_AFTER, is_unavailable, outage_message
@@ -69,11 +70,19 @@ def home(request: Request, session: SessionDep, rf: OverviewFilters) -> Response
 
     # None: not ready in time (a cold cache over many deals); the page says so, the figures
     # are computed after the response and htmx asks for the page again.
-    known, later = figures_within(request, session, "overview", compute)
+    generation = current_generation(session)
+    known, later = figures_within(request, session, "overview", compute, generation=generation)
+    figures: FigureCache = request.app.state.figures
+    share = figures.get(
+        session,
+        ("share", rf.filters.query_string(paging=False), share_by),
+        lambda: hardware_share(session, rf, share_by),
+        generation=generation,
+    )
     context: dict[str, Any] = {
         "counts": None,
         "events": latest_status_events(session),
-        "share": hardware_share(session, rf, share_by),
+        "share": share,
         "share_by": share_by,
         "share_measures": SHARE_MEASURES,
         "share_filters": rf.filters.pairs(paging=False),
