@@ -75,6 +75,7 @@ def _bench_one(
     keep: bool,
     import_rows: int,
     vs_datasette: bool = False,
+    floors: bool = True,
 ) -> None:
     console.rule(f"{size:,} deals on {kind}")
     with bench_database(kind, size, work_dir=work_dir, seed=results.seed, keep=keep) as db:
@@ -89,7 +90,7 @@ def _bench_one(
                 # The export first, on a fresh server: memory the pages leave behind would hide
                 # (or be blamed on) what streaming the export costs.
                 failures = _export(client, engine, server.pid, size, kind, results)
-                failures += _pages(client, engine, size, kind, results)
+                failures += _pages(client, engine, size, kind, results, floors=floors)
                 _cold(client, engine, size, kind, results)
                 if vs_datasette:
                     failures += _versus(client, engine, size, kind, results, work_dir)
@@ -107,7 +108,13 @@ def _bench_one(
 
 
 def _pages(
-    client: httpx.Client, engine: Engine, size: int, kind: str, results: Results
+    client: httpx.Client,
+    engine: Engine,
+    size: int,
+    kind: str,
+    results: Results,
+    *,
+    floors: bool = True,
 ) -> list[str]:
     """Time every page with its floor; returns what failed."""
     where = f"{size:,}/{kind}"
@@ -123,7 +130,8 @@ def _pages(
             console.print(f"[yellow]skipped[/] {path} (404)")
             continue
         timing = measure_page(client, replace(case, path=path), results.budget)
-        timing.floor_ms = measure_floor(engine, path, results.budget.floor_repeats)
+        if floors:
+            timing.floor_ms = measure_floor(engine, path, results.budget.floor_repeats)
         failures += [f"{path}: {n} × {why}" for why, n in timing.failures.items()]
         results.pages.append((size, kind, timing))
         console.print(
@@ -251,6 +259,13 @@ def main(
         bool,
         typer.Option(help="Also serve the export with Datasette and time its pages beside ours."),
     ] = False,
+    floors: Annotated[
+        bool,
+        typer.Option(
+            help="Time each page's in-process floor (at 1M deals the table's recounts by "
+            "statements take minutes: --no-floors skips them)."
+        ),
+    ] = True,
 ) -> None:
     """Benchmark the pages and the export at several sizes on SQLite and Postgres."""
     size_list, database_list = _sizes(sizes), _databases(databases)
@@ -266,7 +281,7 @@ def main(
         for kind in database_list:
             _bench_one(
                 size, kind, results, work_dir=work_dir, keep=keep, import_rows=import_rows,
-                vs_datasette=vs_datasette,
+                vs_datasette=vs_datasette, floors=floors,
             )  # fmt: skip
             path.write_text(markdown(results))  # after each run: a crash keeps what was measured
     console.print(markdown(results), markup=False, highlight=False, soft_wrap=True)
