@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.accounts.users import create_user
 from app.derived import dealsets
+from app.derived.cache import current_generation as current
 from app.derived.counts import recount
 from app.derived.dealsets import DealSets
-from app.derived.factlog import changed_since, current
+from app.derived.factlog import changed_since
 from app.domain.vocabulary import Confidence, DealType, HardwareType, Status, values
 from app.filters import DealFilters
 from app.models import Deal, Hardware, Organization, User

@@ -40,8 +40,8 @@ class TimeUp(Exception):
     """The figures were not ready within their time limit."""
 
 
-def current_generation(session: Session) -> int:
-    return session.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1)) or 0
+def current_generation(bind: Session | Connection) -> int:
+    return bind.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1)) or 0
 
 
 def bump_generation(connection: Connection) -> None:

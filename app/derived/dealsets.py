@@ -28,8 +28,9 @@ from pyroaring import BitMap
 from sqlalchemy import ColumnElement, Connection, Select, func, literal, select
 from sqlalchemy.orm import Session
 
+from app.derived.cache import current_generation
 from app.derived.counts import TOTAL, deal_facts, kept_total
-from app.derived.factlog import changed_since, current
+from app.derived.factlog import changed_since
 from app.domain.vocabulary import label as word_for
 from app.filters.kinds import Choice, Filter, Slugs
 from app.models import Deal, DealHardware, DealParty, DealTypeRow, Hardware, Organization
@@ -75,7 +76,7 @@ def _statements() -> dict[str, Select[Any, int]]:
 def read_sets(connection: Connection) -> tuple[int, Sets]:
     """Every live deal's facts as sets, and the generation they are at least as new as (read
     first: whatever commits meanwhile is logged after it, and read again)."""
-    generation = current(connection)
+    generation = current_generation(connection)
     if connection.dialect.name == "postgresql":
         return generation, _read_arrays(connection)
     sets: Sets = {}
@@ -133,7 +134,7 @@ class DealSets:
         """Whether the sets are as new as what this session sees, after catching up: False
         while they are being built in a thread (a large database, after a bulk change)."""
         connection = session.connection()
-        now = current(connection)
+        now = current_generation(connection)
         with self._lock:
             if self._generation == now:
                 return True
@@ -279,10 +280,11 @@ class DealSets:
 
     def _organizations(self, session: Session) -> list[tuple[str, str, str]]:
         """(id, slug, name) of every organization in the database's order of names, read once
-        per generation of the change counter (a rename moves it): a statement naming the
-        ~2,000 organizations counted by id cost more than the counting."""
-        generation = current(session.connection())
+        per generation of the sets (a rename moves the change counter, which `ready` has just
+        caught up with): a statement naming the ~2,000 organizations counted by id cost more
+        than the counting."""
         with self._lock:
+            generation = self._generation
             if self._named[0] == generation:
                 return self._named[1]
         rows = session.execute(

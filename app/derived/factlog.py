@@ -13,8 +13,8 @@ from collections.abc import Collection
 from sqlalchemy import Connection, delete, select
 
 from app.db import insert_rows
-from app.derived.cache import bump_generation
-from app.models import ChangeCounter, FactChange
+from app.derived.cache import bump_generation, current_generation
+from app.models import FactChange
 
 EVERY_DEAL = 0
 REBUILD_AT = 20_000  # more deals than this at once are logged as every deal
@@ -28,7 +28,7 @@ def note_changes(connection: Connection, deal_ids: Collection[int]) -> None:
     if not deal_ids:
         return
     bump_generation(connection)
-    generation = current(connection)
+    generation = current_generation(connection)
     ids = [EVERY_DEAL] if len(deal_ids) > REBUILD_AT else sorted(set(deal_ids))
     insert_rows(connection, FactChange, [{"generation": generation, "deal_id": i} for i in ids])
     connection.execute(delete(FactChange).where(FactChange.generation <= generation - KEEP))
@@ -39,15 +39,10 @@ def note_everything(connection: Connection) -> None:
     note_changes(connection, [EVERY_DEAL])
 
 
-def current(connection: Connection) -> int:
-    """The change counter's generation."""
-    return connection.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1)) or 0
-
-
 def changed_since(connection: Connection, generation: int) -> set[int] | None:
     """The deals whose facts changed after `generation`; None when that is every deal (or
     more than is worth catching up with, or the log no longer reaches back that far)."""
-    if current(connection) - generation > KEEP:
+    if current_generation(connection) - generation > KEEP:
         return None
     changed = set(
         connection.scalars(
