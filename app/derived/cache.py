@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, event, insert, select, update
+from sqlalchemy import Connection, Engine, event, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,20 @@ class TimeUp(Exception):
 
 def current_generation(bind: Session | Connection) -> int:
     return bind.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1)) or 0
+
+
+def generation_before_reading(session: Session) -> int:
+    """The counter read on a connection of its own in autocommit, when the session has no
+    transaction open: one round trip to Postgres where a transaction costs three (BEGIN, the
+    read, ROLLBACK), and the connection goes back to the pool at once. A page that finds all
+    it shows kept under this generation ends without a transaction; one that reads more opens
+    its own on its next statement. (A session bound to a connection, as in tests, reads it as
+    `current_generation` does.)"""
+    bind = session.get_bind()
+    if session.in_transaction() or not isinstance(bind, Engine):
+        return current_generation(session)
+    with bind.connect() as connection:
+        return current_generation(connection.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 def bump_generation(connection: Connection) -> None:

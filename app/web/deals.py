@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.derived.cache import FigureCache, current_generation
+from app.derived.cache import FigureCache, current_generation, generation_before_reading
 from app.derived.counts import kept_facet_counts, kept_total
 from app.derived.dealsets import table_counts
 from app.domain.vocabulary import UserRole
@@ -26,7 +26,7 @@ from app.services.merging import merge_deals, undo_merge
 from app.unit_of_work import SessionDep
 from app.web.filtering import ErrorPage, FilterQuery
 from app.web.forms import FormDataDep, redirect_after_post
-from app.web.render import facet_markup, figures_within, render
+from app.web.render import facet_markup, figures_within, render, render_kept
 from app.web.security import Admin, Analyst, CurrentUser
 from app.web.tables import (
     COLUMN_PARAM,
@@ -116,7 +116,7 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
     the change counter (app/queries/deal_page.py), so most views run one statement; the
     reader's parts (their role's forms and buttons, follow state, CSRF token) are rendered
     live from it."""
-    generation = current_generation(session)
+    generation = generation_before_reading(session)
     pages: FigureCache = request.app.state.deal_pages
     page = pages.get(session, deal_id, lambda: deal_page(session, deal_id), generation=generation)
     # A merged duplicate is deleted, but its address leads to the deal that kept it.
@@ -134,16 +134,17 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
 
     # None: not ready in time; the page says so and they are computed after the response.
     records, later = figures_within(request, session, key, compute, generation=generation)
-    response = render(
-        request,
-        "deals/detail.html",
-        {
-            "deal": page.deal,
-            "history": page.history,
-            "source_records": records,
-            "merged_here": page.merged_here,
-        },
-    )
+    context = {
+        "deal": page.deal,
+        "history": page.history,
+        "source_records": records,
+        "merged_here": page.merged_here,
+    }
+    if records is not None:  # the whole page is known: the same for every reader signed out
+        return render_kept(
+            request, session, "deals/detail.html", context, key=deal_id, generation=generation
+        )
+    response = render(request, "deals/detail.html", context)
     response.background = later
     return response
 

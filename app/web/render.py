@@ -1,5 +1,6 @@
 """Templates, the filters they use to write numbers and dates as people do, and render()."""
 
+import secrets
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -10,7 +11,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from app.config import PROJECT_ROOT
 from app.derived.cache import FigureCache
@@ -120,6 +121,48 @@ def render(
     response.headers.append("Vary", "HX-Request")
     if request.cookies.get(security.FLASH_COOKIE) and not fragment:
         response.delete_cookie(security.FLASH_COOKIE, path="/")
+    return response
+
+
+# Stands for the reader's CSRF token in a page kept for every reader (render_kept); random, so
+# no data shown on a page can contain it.
+_READERS_TOKEN = secrets.token_hex(24)
+
+
+def render_kept(
+    request: Request,
+    session: Session,
+    name: str,
+    context: dict[str, Any],
+    *,
+    key: Hashable,
+    generation: int,
+) -> Response:
+    """A full page that is the same for every reader who is not signed in, rendered once per
+    change and kept per worker (`app.state.kept_pages`, under the change counter). It is kept
+    with a stand-in for the CSRF token in the forms' headers, and each response gets its
+    reader's own. A signed-in reader, whose page carries their role's forms and follow state,
+    or one with a message waiting, gets render() as usual.
+
+    `key` names what the page shows (e.g. the deal); the address, host included, is added to
+    it, since the page links to itself and to absolute URLs."""
+    if getattr(request.state, "user", None) is not None or request.cookies.get(
+        security.FLASH_COOKIE
+    ):
+        return render(request, name, context)
+    cache: FigureCache = request.app.state.kept_pages
+
+    def draw() -> str:
+        request.state.csrf_token = _READERS_TOKEN
+        try:
+            return templates.get_template(name).render({**context, "request": request})
+        finally:
+            del request.state.csrf_token
+
+    address = (str(request.base_url), request.url.path)
+    page = cache.get(session, (*address, name, key), draw, generation=generation)
+    response = HTMLResponse(page.replace(_READERS_TOKEN, security.csrf_token(request)))
+    response.headers.append("Vary", "HX-Request")
     return response
 
 
