@@ -764,8 +764,8 @@ class DealDerived(Base):
     and is appended at export time); `api_json` its answer in the API's lists without its id and
     addresses (app/derived/dealjson.py; None until rendered). `first_publisher` is the
     publisher (app.queries.sources.publisher_key) credited with the first report;
-    `first_status` is the status of the first event and `confirmed_on` the date of the first
-    confirmed-or-completed one.
+    `first_status` is the status of the first event and `official_on` the date of the first
+    announced, confirmed or completed one (the official word).
     """
 
     __tablename__ = "deal_derived"
@@ -778,7 +778,7 @@ class DealDerived(Base):
     api_json: Mapped[str | None] = mapped_column(Text)
     first_publisher: Mapped[str | None] = mapped_column(String(200))
     first_status: Mapped[str | None] = mapped_column(String(20))
-    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    official_on: Mapped[date | None] = mapped_column(Date)
 
 
 class DealPair(Base):

@@ -2,27 +2,38 @@
 
 import re
 import statistics
+from collections import Counter
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.users import create_user
 from app.domain.dates import PartialDate
+from app.domain.vocabulary import DENIED_STATUSES, OFFICIAL_STATUSES, RUMOR_STATUSES
 from app.filters import DealFilters
-from app.models import Deal, Hardware, StatusEvent
+from app.models import Deal, Hardware, StatusEvent, User, event_order
 from app.queries.deals import list_deals, resolve_filters
 from app.queries.overview import (
-    deal_outcomes,
+    RUMORS_LISTED,
+    Durations,
+    Listed,
+    TimedRef,
     hardware_by_quarter,
     hardware_share,
     provider_totals,
+    quartiles,
     rumor_durations,
 )
 from tests.conftest import StatementCounter
 from tests.factories import make_deal, make_hardware, make_organization
+from tests.test_kept_counts import FEW_SLOW_EXAMPLES, WRITES, _write
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -113,9 +124,9 @@ def test_demo_chart_and_figures(demo_client: TestClient, demo: Session) -> None:
     # median of 0 built from deals confirmed when first reported (those are counted apart).
     durations = rumor_durations(demo)
     assert durations.reported_first == 10 and len(page.select(".rumor-deals li")) == 10
-    days = sorted(r.days for r in durations.official if r.days is not None)
+    days = sorted(r.days for r in durations.official.first if r.days is not None)
     assert durations.median == statistics.median(days) and durations.median > 0
-    amazon = next(r for r in durations.official if r.title.startswith("Amazon–OpenAI"))
+    amazon = next(r for r in durations.official.first if r.title.startswith("Amazon–OpenAI"))
     assert amazon.days == 2
     text = " ".join(page.select_one(".durations").get_text(" ").split())
     assert text.startswith(f"median {durations.median:g} days")
@@ -289,29 +300,19 @@ def test_median_and_rumor_shares_on_known_histories(client: TestClient, session:
     add_event(session, gone, "confirmed", "2026-09-01")
     delete(session, gone)
 
-    outcomes = deal_outcomes(session)
-    assert outcomes.confirmed_deals == 4
-    assert outcomes.median_days == 20  # of 0, 10, 30, 61
-    assert outcomes.same_day == 1 and outcomes.median_days_later == 30
-    assert outcomes.rumors == 7
-    assert [r.title for r in outcomes.rumors_confirmed.deals] == ["D1", "D2", "D8"]
-    assert [r.title for r in outcomes.rumors_denied.deals] == ["D4", "D6"]
-    assert [r.title for r in outcomes.rumors_open.deals] == ["D5", "D9"]
-    assert (outcomes.rumors_confirmed.count, outcomes.rumors_open.count) == (3, 2)
-    assert outcomes.share(outcomes.rumors_confirmed) == 43
-
     # Durations: the deals first reported as rumors or talks, by hand.
     durations = rumor_durations(session)
     assert durations.reported_first == 7  # D1, D2, D4, D5, D6, D8, D9
-    assert [(r.title, r.days) for r in durations.official] == [
+    assert [(r.title, r.days) for r in durations.official.first] == [
         ("D9", 0),  # reported 2026-03 (its field), announced 2026-03
         ("D2", 10),
         ("D1", 30),
         ("D6", 31),  # reached the official word, cancelled after: still counted as reaching it
         ("D8", 61),
     ]
-    assert [r.title for r in durations.ended] == ["D4"]
-    assert [r.title for r in durations.open] == ["D5"]
+    assert [r.title for r in durations.ended.first] == ["D4"]
+    assert [r.title for r in durations.open.first] == ["D5"]
+    assert (durations.official.count, durations.ended.count, durations.open.count) == (5, 1, 1)
     assert durations.official_first == 1  # D3, confirmed when first reported
     assert durations.median == 30 and durations.quartiles == (5, 46)
     assert durations.share(durations.official) == 71
@@ -409,3 +410,80 @@ def test_the_lists_of_deals_behind_the_durations_stop_at_fifty(
     assert [a.get_text() for a in listed.select("a")] == [f"Rumor {n:02d}" for n in range(50)]
     assert "and 3 more, in the same order." in listed.get_text(" ", strip=True)
     assert "(53)" in page.select_one(".shares").get_text(" ", strip=True)
+
+
+def _quartiles_of(values: list[int]) -> tuple[float | None, tuple[float, float] | None]:
+    """The definition, on a plain list: the median, and the medians of the lower and upper
+    halves (the middle value, for an odd count, in neither)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None, None
+    half = len(ordered) // 2
+    if not half:
+        return ordered[0], (ordered[0], ordered[0])
+    lower, upper = ordered[:half], ordered[len(ordered) - half :]
+    return statistics.median(ordered), (statistics.median(lower), statistics.median(upper))
+
+
+@given(st.lists(st.integers(0, 400), max_size=60))
+def test_quartiles_from_grouped_counts_equal_the_definition(values: list[int]) -> None:
+    grouped = sorted(Counter(values).items())
+    assert quartiles(grouped) == _quartiles_of(values)
+
+
+def durations_from_events(session: Session) -> Durations:
+    """What the overview's durations are, worked out again from every live deal's status
+    events in Python, without what is kept in DealDerived."""
+    deals = session.scalars(select(Deal).where(Deal.deleted_at.is_(None))).all()
+    groups: dict[str, list[TimedRef]] = {"official": [], "ended": [], "open": []}
+    official_first = 0
+    for deal in deals:
+        events = sorted(
+            deal.status_events, key=lambda e: event_order(e.effective, e.recorded_at, e.id)
+        )
+        if not events:
+            continue
+        if events[0].status not in RUMOR_STATUSES:
+            official_first += events[0].status in OFFICIAL_STATUSES
+            continue
+        words = [e.effective_on for e in events if e.status in OFFICIAL_STATUSES]
+        if words:
+            days = max(0, (min(words) - deal.first_reported_on).days)
+            groups["official"].append(TimedRef(deal.id, deal.title, deal.status, days))
+        elif deal.status in DENIED_STATUSES:
+            groups["ended"].append(TimedRef(deal.id, deal.title, deal.status, None))
+        else:
+            groups["open"].append(TimedRef(deal.id, deal.title, deal.status, None))
+    groups["official"].sort(key=lambda r: (r.days, r.title.lower(), r.id))
+    for key in ("ended", "open"):
+        groups[key].sort(key=lambda r: (r.title.lower(), r.id))
+    listed = {k: Listed(len(v), v[:RUMORS_LISTED]) for k, v in groups.items()}
+    median, bounds = _quartiles_of([r.days for r in groups["official"] if r.days is not None])
+    return Durations(
+        sum(len(v) for v in groups.values()),
+        listed["official"],
+        listed["ended"],
+        listed["open"],
+        official_first,
+        median,
+        bounds,
+    )
+
+
+@pytest.fixture
+def admin(demo: Session) -> User:
+    return create_user(demo, "durations@example.org", "admin password 12", "admin")
+
+
+@FEW_SLOW_EXAMPLES
+@given(writes=WRITES)
+def test_durations_equal_a_recount_from_the_events_after_any_writes(
+    demo: Session, admin: User, writes: list[tuple[str, int, int]]
+) -> None:
+    """The first official word kept per deal follows every write (status changes, merges,
+    imports, deletes…): the overview's durations equal a recount from the events."""
+    assert rumor_durations(demo) == durations_from_events(demo)
+    for action, a, b in writes:
+        _write(demo, admin, action, a, b)
+        demo.expire_all()
+        assert rumor_durations(demo) == durations_from_events(demo), (action, a, b)

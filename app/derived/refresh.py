@@ -30,7 +30,7 @@ from app.derived.pairs import pair_rows
 from app.derived.publishers import first_report_order, publisher_key, tier_rank
 from app.derived.search import words
 from app.domain.dates import PartialDate, Precision
-from app.domain.vocabulary import CONFIRMED_STATUSES
+from app.domain.vocabulary import OFFICIAL_STATUSES
 from app.models import (
     Deal,
     DealDerived,
@@ -81,7 +81,7 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
                         "api_json": answers[deal_id],
                         "first_publisher": first_publishers.get(deal_id),
                         "first_status": histories.get(deal_id, (None, None))[0],
-                        "confirmed_on": histories.get(deal_id, (None, None))[1],
+                        "official_on": histories.get(deal_id, (None, None))[1],
                     }
                     for deal_id, text in cells.items()
                 ],
@@ -182,9 +182,9 @@ def status_facts(
     connection: Connection, deal_ids: Collection[int]
 ) -> dict[int, tuple[str, date | None]]:
     """Each deal's first status (by app.models.event_order, as latest_event reads it) and
-    the date of its first confirmed-or-completed event."""
+    the date of its first official word (an announced, confirmed or completed event)."""
     first: dict[int, tuple[Any, str]] = {}
-    confirmed_on: dict[int, date] = {}
+    official_on: dict[int, date] = {}
     for deal_id, status, on, precision, recorded_at, event_id in connection.execute(
         select(
             StatusEvent.deal_id,
@@ -198,9 +198,9 @@ def status_facts(
         key = event_order(PartialDate(on, Precision(precision)), recorded_at, event_id)
         if deal_id not in first or key < first[deal_id][0]:
             first[deal_id] = (key, status)
-        if status in CONFIRMED_STATUSES:
-            confirmed_on[deal_id] = min(on, confirmed_on.get(deal_id, on))
-    return {deal_id: (status, confirmed_on.get(deal_id)) for deal_id, (_, status) in first.items()}
+        if status in OFFICIAL_STATUSES:
+            official_on[deal_id] = min(on, official_on.get(deal_id, on))
+    return {deal_id: (status, official_on.get(deal_id)) for deal_id, (_, status) in first.items()}
 
 
 def _party_names(connection: Connection, deal_ids: Collection[int]) -> Iterator[Any]:

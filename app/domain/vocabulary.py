@@ -16,6 +16,8 @@ class Status(StrEnum):
 
 # Where a deal ended up, as the overview, track records and derived facts count it.
 CONFIRMED_STATUSES = (Status.CONFIRMED.value, Status.COMPLETED.value)
+# The official word: the deal announced, confirmed or completed (a rumor that came true).
+OFFICIAL_STATUSES = (Status.ANNOUNCED.value, *CONFIRMED_STATUSES)
 DENIED_STATUSES = (Status.DENIED.value, Status.CANCELLED.value)
 RUMOR_STATUSES = (Status.RUMORED.value, Status.IN_TALKS.value)
 

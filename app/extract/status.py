@@ -4,7 +4,7 @@ and how sure a record built on it can be."""
 import re
 from dataclasses import dataclass
 
-from app.domain.vocabulary import Confidence, Status
+from app.domain.vocabulary import OFFICIAL_STATUSES, Confidence, Status
 
 _NEGATION = re.compile(
     r"\b(?:not|no|neither|nor|never|yet to|without|declined to|did not|has not|have not|"
@@ -121,9 +121,7 @@ def read_status(masked: list[str]) -> StatusReading:
 
 def confidence(reading: StatusReading, originals: int) -> str:
     """High on a party's word or two original outlets; medium on one; low on a relay alone."""
-    official = reading.status in ("announced", "confirmed", "completed") and (
-        reading.official and not reading.rumour
-    )
+    official = reading.status in OFFICIAL_STATUSES and (reading.official and not reading.rumour)
     if official or originals >= 2:
         return Confidence.HIGH.value
     if originals == 1:

@@ -4,7 +4,6 @@ Every query reads live deals only (`Deal.deleted_at IS NULL`, as app/queries/dea
 the page costs a fixed number of statements whatever the number of deals: one per figure.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -14,12 +13,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.dates import PartialDate, Precision
 from app.domain.vocabulary import (
-    CONFIRMED_STATUSES,
     DENIED_STATUSES,
+    OFFICIAL_STATUSES,
     RUMOR_STATUSES,
     HardwareType,
     Role,
-    Status,
 )
 from app.models import (
     Deal,
@@ -28,14 +26,13 @@ from app.models import (
     DealParty,
     Hardware,
     Organization,
-    StatusEvent,
 )
 from app.queries.deals import deal_conditions
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
 PROVIDERS_LISTED = 25  # rows of the provider table; the page says how many there are
-RUMORS_LISTED = 20  # deals listed under each rumor outcome; the counts are exact
+RUMORS_LISTED = 50  # deals listed under each rumor outcome; the counts are exact
 
 
 @dataclass(frozen=True)
@@ -152,121 +149,10 @@ def hardware_by_quarter(session: Session, max_quarters: int = MAX_QUARTERS) -> H
     return HardwareByQuarter(shown, sum(r.deals for r in hidden), earlier_to)
 
 
-@dataclass(frozen=True)
-class DealRef:
-    id: int
-    title: str
-    status: str
-
-
-@dataclass(frozen=True)
-class RumorGroup:
-    """Deals first heard of as rumors that ended one way: how many, and the first few."""
-
-    count: int
-    deals: list[DealRef]  # at most RUMORS_LISTED, by title
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """How long confirmation takes, and what became of the deals first heard of as rumors."""
-
-    confirmed_deals: int  # live deals now confirmed or completed: /deals?status=…
-    median_days: float | None  # first report → first confirmed-or-completed event
-    same_day: int  # of those, confirmed when first reported (0 days)
-    median_days_later: float | None  # the median of the others
-    rumors: int  # deals whose first event was rumored or in talks
-    rumors_confirmed: RumorGroup
-    rumors_denied: RumorGroup
-    rumors_open: RumorGroup
-
-    def share(self, part: RumorGroup) -> int:
-        """`part` as a whole percentage of the rumors."""
-        return round(100 * part.count / self.rumors) if self.rumors else 0
-
-    @property
-    def listed(self) -> int:
-        return sum(
-            len(g.deals) for g in (self.rumors_confirmed, self.rumors_denied, self.rumors_open)
-        )
-
-
 def _days_between(later: Any, earlier: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return later - earlier
     return cast(func.julianday(later) - func.julianday(earlier), Integer)
-
-
-def _median(counts: list[tuple[int, int]]) -> float | None:
-    """The median of values given as (value, how many), sorted by value."""
-    total = sum(n for _, n in counts)
-    if not total:
-        return None
-    wanted = sorted({(total - 1) // 2, total // 2})
-    found: list[int] = []
-    seen = 0
-    for value, n in counts:
-        while wanted and wanted[0] < seen + n:
-            found.append(value)
-            wanted.pop(0)
-        seen += n
-    return sum(found) / len(found)
-
-
-def deal_outcomes(session: Session) -> Outcomes:
-    """The median and the rumor shares of live deals, from each deal's first status and first
-    confirmation (DealDerived, worked out when it is saved): two grouped statements, and one
-    short list per rumor outcome."""
-    dialect = session.get_bind().dialect.name
-    # A confirmation dated before the first report means both came out together: 0 days.
-    raw = _days_between(DealDerived.confirmed_on, Deal.first_reported_on, dialect)
-    days = case((raw < 0, 0), else_=raw)
-    waits = sorted(
-        (int(value), int(n))
-        for value, n in session.execute(
-            select(days, func.count())
-            .select_from(Deal)
-            .join(DealDerived, DealDerived.deal_id == Deal.id)
-            .where(LIVE, Deal.status.in_(CONFIRMED_STATUSES), DealDerived.confirmed_on.is_not(None))
-            .group_by(days)
-        ).all()
-    )
-    later = [(value, n) for value, n in waits if value > 0]
-    rumor = (
-        select(Deal.id, Deal.title, Deal.status)
-        .join(DealDerived, DealDerived.deal_id == Deal.id)
-        .where(LIVE, DealDerived.first_status.in_(RUMOR_STATUSES))
-    )
-    ended = CONFIRMED_STATUSES + DENIED_STATUSES
-    counts: Counter[str] = Counter()
-    for status, n in session.execute(
-        rumor.with_only_columns(Deal.status, func.count()).group_by(Deal.status)
-    ):
-        outcome = (
-            "confirmed" if status in CONFIRMED_STATUSES else "denied" if status in ended else "open"
-        )
-        counts[outcome] += n
-    outcomes = {
-        "confirmed": Deal.status.in_(CONFIRMED_STATUSES),
-        "denied": Deal.status.in_(DENIED_STATUSES),
-        "open": Deal.status.not_in(ended),
-    }
-    groups: dict[str, RumorGroup] = {}
-    for key, condition in outcomes.items():
-        listed = session.execute(
-            rumor.where(condition).order_by(func.lower(Deal.title), Deal.id).limit(RUMORS_LISTED)
-        ).all()
-        groups[key] = RumorGroup(counts[key], [DealRef(*row) for row in listed])
-    return Outcomes(
-        confirmed_deals=sum(n for _, n in waits),
-        median_days=_median(waits),
-        same_day=sum(n for value, n in waits if value == 0),
-        median_days_later=_median(later),
-        rumors=sum(g.count for g in groups.values()),
-        rumors_confirmed=groups["confirmed"],
-        rumors_denied=groups["denied"],
-        rumors_open=groups["open"],
-    )
 
 
 @dataclass(frozen=True)
@@ -324,9 +210,6 @@ def provider_totals(session: Session, limit: int = PROVIDERS_LISTED) -> Provider
     return ProviderTotals(rows, session.scalar(everyone) or 0)
 
 
-OFFICIAL_STATUSES = (Status.ANNOUNCED.value, *CONFIRMED_STATUSES)
-
-
 @dataclass(frozen=True)
 class TimedRef:
     id: int
@@ -336,83 +219,112 @@ class TimedRef:
 
 
 @dataclass(frozen=True)
+class Listed:
+    """The deals of one outcome: how many, and the first RUMORS_LISTED of them in order."""
+
+    count: int
+    first: list[TimedRef]
+
+
+@dataclass(frozen=True)
 class Durations:
     """What became of the deals first reported before any official word (first status rumored
     or in talks), and how long the official word took; deals first known from an official
     word are counted apart."""
 
     reported_first: int
-    official: list[TimedRef]  # reached announced, confirmed or completed (by days, then title)
-    ended: list[TimedRef]  # denied or cancelled without any official word
-    open: list[TimedRef]  # still rumored or in talks
+    official: Listed  # reached announced, confirmed or completed (by days, then title)
+    ended: Listed  # denied or cancelled without any official word
+    open: Listed  # still rumored or in talks
     official_first: int  # first known from an announcement or a confirmation
     median: float | None
     quartiles: tuple[float, float] | None  # lower and upper
 
-    def share(self, part: list[TimedRef]) -> int:
-        return round(100 * len(part) / self.reported_first) if self.reported_first else 0
+    def share(self, part: Listed) -> int:
+        return round(100 * part.count / self.reported_first) if self.reported_first else 0
 
 
-def quartiles(values: list[int]) -> tuple[float | None, tuple[float, float] | None]:
-    """The median and the lower and upper quartiles: the medians of the lower and upper
-    halves (the middle value, for an odd count, in neither)."""
-    ordered = sorted(values)
-    if not ordered:
+def quartiles(counts: list[tuple[int, int]]) -> tuple[float | None, tuple[float, float] | None]:
+    """The median and the lower and upper quartiles of values given as (value, how many),
+    sorted by value: the medians of the lower and upper halves (the middle value, for an odd
+    count, in neither)."""
+    total = sum(n for _, n in counts)
+    if not total:
         return None, None
 
-    def median(part: list[int]) -> float:
-        middle = len(part) // 2
-        return part[middle] if len(part) % 2 else (part[middle - 1] + part[middle]) / 2
+    def nth(index: int) -> int:
+        seen = 0
+        for value, n in counts:
+            seen += n
+            if index < seen:
+                return value
+        raise IndexError(index)
 
-    half = len(ordered) // 2
-    lower, upper = ordered[:half], ordered[len(ordered) - half :]
-    if not lower:
-        return median(ordered), (ordered[0], ordered[0])
-    return median(ordered), (median(lower), median(upper))
+    def median(start: int, size: int) -> float:
+        middle = start + size // 2
+        return nth(middle) if size % 2 else (nth(middle - 1) + nth(middle)) / 2
+
+    half = total // 2
+    if not half:
+        return median(0, total), (nth(0), nth(0))
+    return median(0, total), (median(0, half), median(total - half, half))
 
 
 def rumor_durations(session: Session) -> Durations:
-    """Two statements: the live deals with their first status, and each deal's first official
-    event."""
-    deals = session.execute(
-        select(Deal.id, Deal.title, Deal.status, Deal.first_reported_on, DealDerived.first_status)
-        .join(DealDerived, DealDerived.deal_id == Deal.id)
-        .where(LIVE)
-    ).all()
-    official_on = dict(
-        session.execute(
-            select(StatusEvent.deal_id, func.min(StatusEvent.effective_on))
-            .join(Deal, Deal.id == StatusEvent.deal_id)
-            .where(LIVE, StatusEvent.status.in_(OFFICIAL_STATUSES))
-            .group_by(StatusEvent.deal_id)
-        ).all()
+    """From each live deal's first status and first official word (DealDerived, worked out when
+    it is saved): two statements, each one pass over the deals — the outcomes counted with
+    the days to the official word, and the first RUMORS_LISTED deals of each outcome."""
+    dialect = session.get_bind().dialect.name
+    official_on = DealDerived.official_on
+    raw = _days_between(official_on, Deal.first_reported_on, dialect)
+    rumor = DealDerived.first_status.in_(RUMOR_STATUSES)
+    outcome = case(  # NULL-safe: a deal with no status event is "other"
+        (rumor & official_on.is_not(None), "official"),
+        (rumor & Deal.status.in_(DENIED_STATUSES), "ended"),
+        (rumor, "open"),
+        (DealDerived.first_status.in_(OFFICIAL_STATUSES), "first"),
+        else_="other",
     )
-    official: list[TimedRef] = []
-    ended: list[TimedRef] = []
-    still_open: list[TimedRef] = []
-    official_first = 0
-    for deal_id, title, status, reported_on, first_status in deals:
-        if first_status not in RUMOR_STATUSES:
-            official_first += first_status in OFFICIAL_STATUSES
-            continue
-        word = official_on.get(deal_id)
-        if word is not None:
-            days = max(0, (word - reported_on).days)
-            official.append(TimedRef(deal_id, title, status, days))
-        elif status in DENIED_STATUSES:
-            ended.append(TimedRef(deal_id, title, status, None))
-        else:
-            still_open.append(TimedRef(deal_id, title, status, None))
-    official.sort(key=lambda r: (r.days, r.title.lower(), r.id))
-    ended.sort(key=lambda r: (r.title.lower(), r.id))
-    still_open.sort(key=lambda r: (r.title.lower(), r.id))
-    median, bounds = quartiles([r.days for r in official if r.days is not None])
+    # Only for the deals that reached it; 0 when it came with the first report.
+    days = case((outcome != "official", None), (raw < 0, 0), else_=raw)
+    deals = select(Deal.id).join(DealDerived, DealDerived.deal_id == Deal.id).where(LIVE)
+    counts: dict[str, int] = {}
+    waits: list[tuple[int, int]] = []
+    for key, value, n in session.execute(
+        deals.with_only_columns(outcome, days, func.count()).group_by(outcome, days)
+    ):
+        counts[key] = counts.get(key, 0) + int(n)
+        if key == "official":
+            waits.append((int(value), int(n)))
+    # Each outcome's first deals: by days (the official word only), then title as the table
+    # sorts it, then id.
+    place = (
+        func.row_number()
+        .over(partition_by=outcome, order_by=(days, func.lower(Deal.title), Deal.id))
+        .label("place")
+    )
+    ranked = (
+        deals.with_only_columns(
+            outcome.label("outcome"), Deal.id, Deal.title, Deal.status, days.label("days"), place
+        )
+        .where(rumor)
+        .subquery()
+    )
+    first: dict[str, list[TimedRef]] = {"official": [], "ended": [], "open": []}
+    for key, *ref in session.execute(
+        select(ranked.c.outcome, ranked.c.id, ranked.c.title, ranked.c.status, ranked.c.days)
+        .where(ranked.c.place <= RUMORS_LISTED)
+        .order_by(ranked.c.outcome, ranked.c.place)
+    ):
+        first[key].append(TimedRef(*ref))
+    listed = {key: Listed(counts.get(key, 0), refs) for key, refs in first.items()}
+    median, bounds = quartiles(sorted(waits))
     return Durations(
-        len(official) + len(ended) + len(still_open),
-        official,
-        ended,
-        still_open,
-        official_first,
+        sum(part.count for part in listed.values()),
+        listed["official"],
+        listed["ended"],
+        listed["open"],
+        counts.get("first", 0),
         median,
         bounds,
     )

@@ -22,7 +22,7 @@ from sqlalchemy import String, case, cast, func, literal, null, or_, select, uni
 from sqlalchemy.orm import Session
 
 from app.derived.publishers import publisher_key
-from app.domain.vocabulary import CONFIRMED_STATUSES, DENIED_STATUSES, RUMOR_STATUSES
+from app.domain.vocabulary import DENIED_STATUSES, OFFICIAL_STATUSES, RUMOR_STATUSES
 from app.models import Deal, DealDerived, Source, StatusEvent
 
 SORT_KEYS = (
@@ -36,7 +36,6 @@ SORT_KEYS = (
     "sources",
     "deals",
 )
-CAME_TRUE = ("announced", *CONFIRMED_STATUSES)
 DEFAULT_SORT = "-first_reports"
 
 
@@ -108,7 +107,7 @@ def track_records(
     )
     # One row per deal reported before the official word that then got it: (publisher, day of
     # the first report, day of the official word), dates as ISO text to share the union.
-    official = StatusEvent.status.in_(CAME_TRUE)
+    official = StatusEvent.status.in_(OFFICIAL_STATUSES)
     leads = (
         select(
             literal("l"),
@@ -161,7 +160,7 @@ def track_records(
         record.first_reports += count
         if relayed:
             record.by_relay += count
-        if status in CAME_TRUE:
+        if status in OFFICIAL_STATUSES:
             record.came_true += count
         elif status in DENIED_STATUSES:
             record.did_not += count
