@@ -95,8 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Per-value sets of deal ids: filtered counts without grouped statements.
     app.state.deal_sets = DealSets(app.state.sessionmaker)
     app.state.deal_pages = FigureCache(settings.deal_page_cache_entries)
-    # Whole pages that are the same for every reader signed out (app/web/render.py render_kept).
+    # Whole pages that are the same for every reader signed out (app/web/render.py render_kept):
+    # deals' pages (some 13 KB each), and tables (up to 400 KB with their facets: fewer kept).
     app.state.kept_pages = FigureCache(settings.deal_page_cache_entries)
+    app.state.kept_tables = FigureCache(min(32, settings.figure_cache_entries))
     # The facets' markup, some 360 KB a view at 100k deals: fewer views kept than figures.
     app.state.facet_markup = FigureCache(min(32, settings.figure_cache_entries))
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

@@ -1,6 +1,6 @@
-"""A deal's page, the same for every reader who is not signed in, is rendered once per change and
-kept (app/web/render.py `render_kept`), its change counter read before any transaction
-(app/derived/cache.py `generation_before_reading`). Against a real uvicorn on each database:
+"""A deal's page, a counted table and the overview, the same for every reader who is not signed
+in, are rendered once per change and kept (app/web/render.py `render_kept`), the change counter
+read before any transaction (app/derived/cache.py `generation_before_reading`). Against a real uvicorn on each database:
 each reader still gets their own CSRF token, which their posts pass with; signed-in readers get
 their own page; a change shows at once; another host gets its own links."""
 
@@ -57,6 +57,12 @@ def token_of(page: str) -> str:
     return found.group(1)
 
 
+def total_of(overview: str) -> int:
+    found = re.search(r"<strong>(\d+)</strong> deals</a>", overview)
+    assert found is not None
+    return int(found.group(1))
+
+
 def test_every_reader_gets_the_same_page_with_their_own_token(server: Server) -> None:
     path = f"/deals/{server.deal_id}"
     with (
@@ -101,14 +107,31 @@ def test_a_signed_in_reader_gets_their_own_page(server: Server) -> None:
 
 def test_a_change_shows_at_once_and_each_host_gets_its_own_links(server: Server) -> None:
     path = f"/deals/{server.deal_id}"
+    searched = "/deals?q=behind"
     with closing(httpx.Client(base_url=server.base)) as reader:
         assert reader.get(path).status_code == 200
+        overview = reader.get("/").text
+        assert "A title changed behind" not in reader.get(searched).text
         with make_sessionmaker(server.engine)() as session:
             deal = session.get(Deal, server.deal_id)
             assert deal is not None
             deal.title = "A title changed behind the kept page"
             session.commit()
         assert "A title changed behind the kept page" in reader.get(path).text
+        assert "A title changed behind the kept page" in reader.get(searched).text
+        assert reader.get("/").text == overview  # no figure of the overview moved
+        with make_sessionmaker(server.engine)() as session:
+            deal = session.get(Deal, server.deal_id)
+            assert deal is not None
+            deal.deleted_at, deleted = deal.updated_at, total_of(overview)
+            session.commit()
+        assert total_of(reader.get("/").text) == deleted - 1
+        with make_sessionmaker(server.engine)() as session:
+            deal = session.get(Deal, server.deal_id)
+            assert deal is not None
+            deal.deleted_at = None
+            session.commit()
+        assert total_of(reader.get("/").text) == deleted
         port = server.base.rsplit(":", 1)[1]
         elsewhere = reader.get(path, headers={"Host": f"localhost:{port}"}).text
         assert f"http://localhost:{port}/static/" in elsewhere

@@ -142,6 +142,8 @@ def test_statements_are_constant_in_rows_and_filters(
     demo_client: TestClient, count_statements: type[StatementCounter], db_name: str
 ) -> None:
     demo_client.app.state.figures.max_entries = 0  # type: ignore[attr-defined]  # count them all
+    kept_tables = demo_client.app.state.kept_tables  # type: ignore[attr-defined]
+    kept_tables.max_entries = 0  # render every page (kept pages: the next test)
     demo_client.get("/deals")  # warm up
     counts = []
     with count_statements() as counter:  # the unfiltered table reads its kept counts
@@ -166,6 +168,25 @@ def test_statements_are_constant_in_rows_and_filters(
     assert counts[2] == counts[0] + 1 + estimate  # organizations
     assert counter.count == counts[0] + 2  # organizations, hardware
     assert counts[0] <= kept  # no more than reading the unfiltered table's kept counts
+
+
+def test_a_table_seen_before_is_one_statement_for_readers_signed_out(
+    demo_client: TestClient, analyst: TestClient, count_statements: type[StatementCounter]
+) -> None:
+    """A counted table page is the same for every reader signed out (app/web/render.py
+    render_kept): kept until the next change, each reader's CSRF token put in; a reader signed
+    in gets theirs rendered."""
+    query = "/deals?status=confirmed&sort=-value"
+    first = demo_client.get(query)
+    with count_statements() as counter:
+        again = demo_client.get(query)
+    read = [s for s in counter.statements if "SAVEPOINT" not in s]
+    assert len(read) == 1 and "change_counter" in read[0], read
+    assert again.text == first.text
+    fragment = demo_client.get(query, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and 'id="deal-results"' in fragment.text
+    assert "<html" in demo_client.get(query).text  # kept apart from the fragment
+    assert "Sign out" in analyst.get(query).text and "Sign out" not in again.text
 
 
 def test_a_bad_value_on_an_organization_page_is_shown_on_that_page(

@@ -1,11 +1,11 @@
 """The deals table (filters, facets, sort, pages) and the deal page."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from app.derived.cache import FigureCache, current_generation, generation_before_reading
+from app.derived.cache import FigureCache, generation_before_reading
 from app.derived.counts import kept_facet_counts, kept_total
 from app.derived.dealsets import table_counts
 from app.domain.vocabulary import UserRole
@@ -59,7 +59,7 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
         return table_counts(request.app.state.deal_sets, session, rf)
 
     known: tuple[int, FacetCounts] | None
-    generation = current_generation(session)  # one read for every cache of the page
+    generation = generation_before_reading(session)  # one read for every cache of the page
     if unfiltered(rf):  # kept in the database by every write: read at once (then cached)
         kept = request.app.state.figures.get(
             session,
@@ -71,22 +71,21 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
     else:  # None: not ready in time; the rows come first, the counts after the response.
         known, later = figures_within(request, session, key, compute, generation=generation)
     total, counts = known if known is not None else (None, None)
-    facets = None
-    if counts is not None:
-        shown = counts
-        facets = facet_markup(
-            request,
-            session,
-            view.url(rf.filters),
-            lambda: deal_facets(session, rf, view.url, shown),
-            generation=generation,
-        )
-    deal_page = list_deals(session, rf, total=total, count=False)
-    searched = str(rf.filters.value("q") or "")
-    response = render(
-        request,
-        "deals/index.html",
-        {
+
+    def context() -> dict[str, Any]:
+        facets = None
+        if counts is not None:
+            shown = counts
+            facets = facet_markup(
+                request,
+                session,
+                view.url(rf.filters),
+                lambda: deal_facets(session, rf, view.url, shown),
+                generation=generation,
+            )
+        deal_page = list_deals(session, rf, total=total, count=False)
+        searched = str(rf.filters.value("q") or "")
+        return {
             "view": view,
             "form": TABLE_FORM,
             "filters": rf.filters,
@@ -101,9 +100,21 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
             "suggestions": did_you_mean(session, searched)
             if searched and not deal_page.rows and deal_page.page == 1
             else [],
-        },
-        block="deal_results",
-    )
+        }
+
+    if known is not None:  # counted: the same page for every reader signed out
+        kept_tables: FigureCache = request.app.state.kept_tables
+        return render_kept(
+            request,
+            session,
+            kept_tables,
+            "deals/index.html",
+            context,
+            key="deals",
+            generation=generation,
+            block="deal_results",
+        )
+    response = render(request, "deals/index.html", context(), block="deal_results")
     response.background = later
     return response
 
@@ -141,8 +152,15 @@ def deal_detail(request: Request, session: SessionDep, user: CurrentUser, deal_i
         "merged_here": page.merged_here,
     }
     if records is not None:  # the whole page is known: the same for every reader signed out
+        kept_pages: FigureCache = request.app.state.kept_pages
         return render_kept(
-            request, session, "deals/detail.html", context, key=deal_id, generation=generation
+            request,
+            session,
+            kept_pages,
+            "deals/detail.html",
+            lambda: context,
+            key=deal_id,
+            generation=generation,
         )
     response = render(request, "deals/detail.html", context)
     response.background = later

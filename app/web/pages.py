@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
-from app.derived.cache import FigureCache, current_generation
+from app.derived.cache import FigureCache, generation_before_reading
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.filters import DealFilters
 from app.outage import RETRY_AFTER, is_unavailable, outage_message
@@ -32,7 +32,7 @@ from app.unit_of_work import SessionDep
 from app.web.charts import hardware_chart
 from app.web.filtering import FilterQuery
 from app.web.methods import allowed_methods
-from app.web.render import figures_within, render, templates
+from app.web.render import figures_within, render, render_kept, templates
 
 router = APIRouter()
 
@@ -70,35 +70,50 @@ def home(request: Request, session: SessionDep, rf: OverviewFilters) -> Response
 
     # None: not ready in time (a cold cache over many deals); the page says so, the figures
     # are computed after the response and htmx asks for the page again.
-    generation = current_generation(session)
+    generation = generation_before_reading(session)
     known, later = figures_within(request, session, "overview", compute, generation=generation)
-    figures: FigureCache = request.app.state.figures
-    share = figures.get(
-        session,
-        ("share", rf.filters.query_string(paging=False), share_by),
-        lambda: hardware_share(session, rf, share_by),
-        generation=generation,
-    )
-    context: dict[str, Any] = {
-        "counts": None,
-        "events": latest_status_events(session),
-        "share": share,
-        "share_by": share_by,
-        "share_measures": SHARE_MEASURES,
-        "share_filters": rf.filters.pairs(paging=False),
-        "share_query": rf.filters.query_string(paging=False),
-        "share_chips": filter_chips(rf, share_url),
-    }
-    if known is not None:
-        counts, by_quarter, durations, providers = known
-        context |= {
-            "counts": counts,
-            "by_quarter": by_quarter,
-            "chart": hardware_chart(by_quarter),
-            "durations": durations,
-            "providers": providers,
+
+    def context() -> dict[str, Any]:
+        figures: FigureCache = request.app.state.figures
+        share = figures.get(
+            session,
+            ("share", rf.filters.query_string(paging=False), share_by),
+            lambda: hardware_share(session, rf, share_by),
+            generation=generation,
+        )
+        values: dict[str, Any] = {
+            "counts": None,
+            "events": latest_status_events(session),
+            "share": share,
+            "share_by": share_by,
+            "share_measures": SHARE_MEASURES,
+            "share_filters": rf.filters.pairs(paging=False),
+            "share_query": rf.filters.query_string(paging=False),
+            "share_chips": filter_chips(rf, share_url),
         }
-    response = render(request, "home.html", context)
+        if known is not None:
+            counts, by_quarter, durations, providers = known
+            values |= {
+                "counts": counts,
+                "by_quarter": by_quarter,
+                "chart": hardware_chart(by_quarter),
+                "durations": durations,
+                "providers": providers,
+            }
+        return values
+
+    if known is not None:  # every figure known: the same page for every reader signed out
+        kept_tables: FigureCache = request.app.state.kept_tables
+        return render_kept(
+            request,
+            session,
+            kept_tables,
+            "home.html",
+            context,
+            key="overview",
+            generation=generation,
+        )
+    response = render(request, "home.html", context())
     response.background = later
     return response
 

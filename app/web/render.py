@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from jinja2 import pass_context
+from jinja2_fragments import render_block
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
@@ -132,35 +133,38 @@ _READERS_TOKEN = secrets.token_hex(24)
 def render_kept(
     request: Request,
     session: Session,
+    cache: FigureCache,
     name: str,
-    context: dict[str, Any],
+    context: Callable[[], dict[str, Any]],
     *,
     key: Hashable,
     generation: int,
+    block: str | None = None,
 ) -> Response:
-    """A full page that is the same for every reader who is not signed in, rendered once per
-    change and kept per worker (`app.state.kept_pages`, under the change counter). It is kept
-    with a stand-in for the CSRF token in the forms' headers, and each response gets its
-    reader's own. A signed-in reader, whose page carries their role's forms and follow state,
-    or one with a message waiting, gets render() as usual.
+    """A page that is the same for every reader who is not signed in, rendered once per change
+    and kept per worker in `cache` (under the change counter, like the figures) with a
+    stand-in for the CSRF token, which each response gets replaced by its reader's own.
+    `context` is called only to render it. A signed-in reader, whose page carries their
+    role's forms, follow state and name, or one with a message waiting, gets render().
 
-    `key` names what the page shows (e.g. the deal); the address, host included, is added to
-    it, since the page links to itself and to absolute URLs."""
-    if getattr(request.state, "user", None) is not None or request.cookies.get(
-        security.FLASH_COOKIE
-    ):
-        return render(request, name, context)
-    cache: FigureCache = request.app.state.kept_pages
+    `key` names what the page shows; its address (host and query included, since a page links
+    to itself and to absolute URLs) and whether htmx asked for `block` alone are added to it."""
+    fragment = bool(block and is_htmx(request))
+    signed_in = getattr(request.state, "user", None) is not None
+    if signed_in or (request.cookies.get(security.FLASH_COOKIE) and not fragment):
+        return render(request, name, context(), block=block)
 
     def draw() -> str:
         request.state.csrf_token = _READERS_TOKEN
         try:
-            return templates.get_template(name).render({**context, "request": request})
+            values = {**context(), "request": request}
+            if fragment:
+                return render_block(templates.env, name, str(block), values)
+            return templates.get_template(name).render(values)
         finally:
             del request.state.csrf_token
 
-    address = (str(request.base_url), request.url.path)
-    page = cache.get(session, (*address, name, key), draw, generation=generation)
+    page = cache.get(session, (str(request.url), fragment, name, key), draw, generation=generation)
     response = HTMLResponse(page.replace(_READERS_TOKEN, security.csrf_token(request)))
     response.headers.append("Vary", "HX-Request")
     return response
