@@ -155,6 +155,7 @@ def render_kept(
         return render(request, name, context(), block=block)
 
     def draw() -> str:
+        own = getattr(request.state, "csrf_token", None)
         request.state.csrf_token = _READERS_TOKEN
         try:
             values = {**context(), "request": request}
@@ -162,7 +163,7 @@ def render_kept(
                 return render_block(templates.env, name, str(block), values)
             return templates.get_template(name).render(values)
         finally:
-            del request.state.csrf_token
+            request.state.csrf_token = own  # None: made (or read from the cookie) when asked
 
     page = cache.get(session, (str(request.url), fragment, name, key), draw, generation=generation)
     response = HTMLResponse(page.replace(_READERS_TOKEN, security.csrf_token(request)))
