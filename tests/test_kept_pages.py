@@ -1,8 +1,9 @@
 """A deal's page, a counted table and the overview, the same for every reader who is not signed
 in, are rendered once per change and kept (app/web/render.py `render_kept`), the change counter
-read before any transaction (app/derived/cache.py `generation_before_reading`). Against a real uvicorn on each database:
-each reader still gets their own CSRF token, which their posts pass with; signed-in readers get
-their own page; a change shows at once; another host gets its own links."""
+read before any transaction (app/derived/cache.py `generation_before_reading`). Against a real
+uvicorn on each database: each reader still gets their own CSRF token, which their posts pass
+with; signed-in readers get their own page; a change shows at once; another host gets its own
+links."""
 
 import re
 from collections.abc import Iterator
