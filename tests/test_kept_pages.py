@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Connection, Engine, event, select
-from sqlalchemy.orm import Session
 
 from app.accounts.users import create_user
 from app.db import make_engine
@@ -178,7 +177,7 @@ def _driver_autocommits(conn: Connection) -> bool:
 
 
 def test_inside_a_transaction_the_counter_is_read_in_it(server: Server) -> None:
-    with Session(server.engine) as session:
+    with make_sessionmaker(server.engine)() as session:
         session.execute(select(Deal.id).limit(1))
         assert session.in_transaction()
         assert generation_before_reading(session) == current_generation(session)
