@@ -765,11 +765,22 @@ class DealDerived(Base):
     addresses (app/derived/dealjson.py; None until rendered). `first_publisher` is the
     publisher (app.queries.sources.publisher_key) credited with the first report;
     `first_status` is the status of the first event and `official_on` the date of the first
-    announced, confirmed or completed one (the official word).
+    announced, confirmed or completed one (the official word); `official_days` how long that
+    word took, for a deal first reported as a rumor.
     """
 
     __tablename__ = "deal_derived"
-    __table_args__ = (Index("ix_deal_derived_first_publisher", "first_publisher", "deal_id"),)
+    __table_args__ = (
+        Index("ix_deal_derived_first_publisher", "first_publisher", "deal_id"),
+        # The overview lists the rumors whose official word came soonest: read in this order.
+        Index(
+            "ix_deal_derived_official_days",
+            "official_days",
+            "deal_id",
+            postgresql_where=text("official_days IS NOT NULL"),
+            sqlite_where=text("official_days IS NOT NULL"),
+        ),
+    )
 
     deal_id: Mapped[int] = mapped_column(
         ForeignKey("deal.id", ondelete="CASCADE"), primary_key=True
@@ -779,6 +790,9 @@ class DealDerived(Base):
     first_publisher: Mapped[str | None] = mapped_column(String(200))
     first_status: Mapped[str | None] = mapped_column(String(20))
     official_on: Mapped[date | None] = mapped_column(Date)
+    # For a deal first reported as a rumor: the days from its first report to the official
+    # word (0 when the word came first; app.domain.figures.official_days), else None.
+    official_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class DealPair(Base):
@@ -834,6 +848,8 @@ class FacetCount(Base):
     dimension: Mapped[str] = mapped_column(String(30), primary_key=True)
     value: Mapped[str] = mapped_column(String(100), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+    # The sum of a measure over those deals (a `…_usd` or `…_mw` dimension); 0 for the others.
+    total: Mapped[float] = mapped_column(Double, default=0.0, server_default="0")
 
 
 class PairCount(Base):

@@ -203,6 +203,10 @@ def touch_a_deal(engine: Engine) -> None:
         session.commit()
 
 
+def _counted(response: httpx.Response) -> bool:
+    return response.status_code == 200 and "still counting" not in response.text.lower()
+
+
 def measure_cold(
     client: httpx.Client, engine: Engine, name: str, paths: list[str], repeats: int
 ) -> ColdTiming:
@@ -214,9 +218,25 @@ def measure_cold(
             started = time.perf_counter()
             response = client.get(path)
             timing.times.append(time.perf_counter() - started)
-            counting = "still counting" in response.text.lower()
-            timing.counted += response.status_code == 200 and not counting
+            timing.counted += _counted(response)
     return timing
+
+
+def seconds_until_counted(
+    base_url: str, path: str, *, in_a_row: int = 4, limit: float = 300.0
+) -> float | None:
+    """How long from now until `path` shows its counts `in_a_row` times running, each on a
+    fresh connection (so that every worker has them, as far as the kernel spreads
+    connections); None if not within `limit` seconds."""
+    started = time.perf_counter()
+    running = 0
+    while time.perf_counter() - started < limit:
+        running = running + 1 if _counted(httpx.get(f"{base_url}{path}", timeout=300)) else 0
+        if running >= in_a_row:
+            return time.perf_counter() - started
+        if not running:
+            time.sleep(0.1)
+    return None
 
 
 # --- floors: the page's queries, in-process --------------------------------------------------

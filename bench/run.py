@@ -39,6 +39,8 @@ from bench.measure import (
     measure_floor,
     measure_page,
     middle_deal_id,
+    seconds_until_counted,
+    touch_a_deal,
 )
 from bench.report import Results, markdown
 from bench.server import bench_database, postgres_version, serve
@@ -123,12 +125,17 @@ def _pages(
     for case in CASES:
         path = case.path.format(deal_id=deal_id)
         warm = client.get(path)  # also the probe of routes still being built
-        for _ in range(4):  # fresh connections, so that every worker has its figures cached
-            httpx.get(f"{client.base_url}{path}", timeout=300)
         if case.optional and warm.status_code == 404:
             results.notes.append(f"{path} skipped at {where}: 404, no such page yet")
             console.print(f"[yellow]skipped[/] {path} (404)")
             continue
+        # Warm means counted: every worker has the page's figures (a page timed while they are
+        # still being worked out would time the wait for them instead).
+        waited = seconds_until_counted(str(client.base_url).rstrip("/"), path)
+        if waited is None:
+            failures.append(f"{path}: still counting after 300 s")
+        elif waited > 5:
+            results.notes.append(f"{path} at {where}: counted {waited:.1f} s after first asked")
         timing = measure_page(client, replace(case, path=path), results.budget)
         if floors:
             timing.floor_ms = measure_floor(engine, path, results.budget.floor_repeats)
@@ -143,11 +150,13 @@ def _pages(
 
 
 def _cold(client: httpx.Client, engine: Engine, size: int, kind: str, results: Results) -> None:
-    """The first request after a write: the unfiltered table, and a new filter combination."""
+    """The first request after a write: the unfiltered table, a new filter combination, the
+    overview; and how long the overview takes to be counted again."""
     repeats = max(1, results.budget.floor_repeats)
     for name, paths in (
         ("first request after a write: `/deals`", ["/deals"]),
         ("first visit of a new filter combination (7)", COMBINATIONS),
+        ("first request after a write: the overview `/`", ["/"]),
     ):
         timing = measure_cold(client, engine, name, paths, repeats)
         results.cold.append((size, kind, timing))
@@ -156,6 +165,15 @@ def _cold(client: httpx.Client, engine: Engine, size: int, kind: str, results: R
             f"  counted {timing.counted}/{len(timing.times)}",
             soft_wrap=True,
         )
+    # How long after a write the overview shows its figures again (on every worker).
+    touch_a_deal(engine)
+    waited = seconds_until_counted(str(client.base_url).rstrip("/"), "/")
+    results.notes.append(
+        f"the overview at {size:,}/{kind}: "
+        + ("not counted within 300 s" if waited is None else f"counted {waited:.1f} s")
+        + " after a write, on every worker"
+    )
+    console.print(results.notes[-1])
 
 
 def _versus(

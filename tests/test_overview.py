@@ -4,6 +4,7 @@ import re
 import statistics
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -18,10 +19,12 @@ from app.accounts.users import create_user
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import DENIED_STATUSES, OFFICIAL_STATUSES, RUMOR_STATUSES
 from app.filters import DealFilters
-from app.models import Deal, Hardware, StatusEvent, User, event_order
+from app.models import Deal, FacetCount, Hardware, StatusEvent, User, event_order
 from app.queries.deals import list_deals, resolve_filters
+from app.queries.directory import overview_counts
 from app.queries.overview import (
     RUMORS_LISTED,
+    SHARE_MEASURES,
     Durations,
     Listed,
     TimedRef,
@@ -488,3 +491,83 @@ def test_durations_equal_a_recount_from_the_events_after_any_writes(
         _write(demo, admin, action, a, b)
         demo.expire_all()
         assert rumor_durations(demo) == durations_from_events(demo), (action, a, b)
+
+
+def overview_figures(session: Session, *, kept: bool) -> tuple[Any, ...]:
+    """Every figure of the unfiltered overview, as kept when deals are written or counted
+    afresh from the deals (sums rounded: a kept sum is added up in another order)."""
+    providers = provider_totals(session, kept=kept)
+    rf = resolve_filters(session, DealFilters())
+    return (
+        overview_counts(session, kept=kept),
+        hardware_by_quarter(session, kept=kept),
+        rumor_durations(session, kept=kept),
+        providers.providers,
+        [
+            (
+                p.organization.id,
+                p.deals,
+                p.value_usd,
+                p.valued_deals,
+                p.sized_deals,
+                None if p.capacity_mw is None else round(p.capacity_mw, 6),
+            )
+            for p in providers.rows
+        ],  # fmt: skip
+        {
+            measure: [
+                (
+                    row.quarter,
+                    round(row.total, 3),
+                    [(c.group.key, round(c.amount, 3), c.query) for c in row.cells],
+                )
+                for row in hardware_share(session, rf, measure, kept=kept)
+            ]  # fmt: skip
+            for measure in SHARE_MEASURES
+        },
+    )
+
+
+@FEW_SLOW_EXAMPLES
+@given(writes=WRITES)
+def test_the_kept_figures_equal_a_fresh_count_after_any_writes(
+    demo: Session, admin: User, writes: list[tuple[str, int, int]]
+) -> None:
+    """The overview reads what every write keeps (app/derived/counts.py): after any run of
+    creates, edits, status changes, deletes, restores, merges, imports and hardware changes,
+    each figure equals the same figure counted from the deals."""
+    assert overview_figures(demo, kept=True) == overview_figures(demo, kept=False)
+    for action, a, b in writes:
+        _write(demo, admin, action, a, b)
+        demo.expire_all()
+        assert overview_figures(demo, kept=True) == overview_figures(demo, kept=False), (
+            action,
+            a,
+            b,
+        )
+
+
+def test_the_overview_reads_the_kept_figures(demo_client: TestClient, demo: Session) -> None:
+    """Right after a write the overview's figures are known at once: read from the counts kept
+    by the write (changed here behind the app's back), not counted from the deals."""
+    before = overview_figures(demo, kept=True)
+    confirmed = demo.execute(
+        FacetCount.__table__.update()
+        .where(FacetCount.dimension == "status", FacetCount.value == "confirmed")
+        .values(n=FacetCount.n + 1000)
+    ).rowcount
+    demo.execute(
+        FacetCount.__table__.update()
+        .where(FacetCount.dimension == "outcome", FacetCount.value == "open")
+        .values(n=FacetCount.n + 100)
+    )
+    demo.commit()
+    assert confirmed == 1
+    page = soup(demo_client.get("/").text)
+    assert "still counting" not in page.get_text().lower()
+    figures = dict(linked_figures(str(page)))
+    status_link = next(h for h in figures if h.endswith("?status=confirmed"))
+    assert figures[status_link] == table_total(demo, status_link) + 1000
+    durations = rumor_durations(demo)
+    assert durations.open.count == before[2].open.count + 100
+    assert overview_figures(demo, kept=False) == before

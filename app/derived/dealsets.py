@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 BUILD_IN_REQUEST = 20_000  # live deals up to which a request builds the sets itself (~0.1 s)
 DIMENSIONS = ("status", "confidence", "deal_type", "hardware_type", "vendor", "party")
+KEPT_AS_SETS = frozenset((TOTAL, *DIMENSIONS))
 
 Sets = dict[str, dict[str, BitMap]]  # dimension → value → live deal ids
 
@@ -160,7 +161,8 @@ class DealSets:
                 ids.difference_update(gone)
         for deal_id, facts in deal_facts(connection, deal_ids).items():
             for dimension, value in facts:
-                self._sets.setdefault(dimension, {}).setdefault(value, BitMap()).add(deal_id)
+                if dimension in KEPT_AS_SETS:  # not the overview's facts
+                    self._sets.setdefault(dimension, {}).setdefault(value, BitMap()).add(deal_id)
 
     def warm(self) -> None:
         """Start building the sets in a thread (a worker starting)."""

@@ -30,6 +30,7 @@ from app.derived.pairs import pair_rows
 from app.derived.publishers import first_report_order, publisher_key, tier_rank
 from app.derived.search import words
 from app.domain.dates import PartialDate, Precision
+from app.domain.figures import official_days
 from app.domain.vocabulary import OFFICIAL_STATUSES
 from app.models import (
     Deal,
@@ -66,26 +67,34 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
         documents = search_documents(connection, batch)
         first_publishers = first_reporters(connection, batch)
         histories = status_facts(connection, batch)
+        reported: dict[int, date] = {
+            deal_id: day
+            for deal_id, day in connection.execute(
+                select(Deal.id, Deal.first_reported_on).where(Deal.id.in_(list(cells)))
+            )
+        }
         connection.execute(delete(DealDerived).where(DealDerived.deal_id.in_(batch)))
         connection.execute(delete(DealSearch).where(DealSearch.deal_id.in_(batch)))
         connection.execute(delete(DealPair).where(DealPair.deal_id.in_(batch)))
         insert_rows(connection, DealPair, pair_rows(connection, list(cells)))
         if cells:
-            insert_rows(
-                connection,
-                DealDerived,
-                [
+            rows = []
+            for deal_id, text in cells.items():
+                first_status, official_on = histories.get(deal_id, (None, None))
+                rows.append(
                     {
                         "deal_id": deal_id,
                         "cells": text,
                         "api_json": answers[deal_id],
                         "first_publisher": first_publishers.get(deal_id),
-                        "first_status": histories.get(deal_id, (None, None))[0],
-                        "official_on": histories.get(deal_id, (None, None))[1],
+                        "first_status": first_status,
+                        "official_on": official_on,
+                        "official_days": official_days(
+                            first_status, official_on, reported[deal_id]
+                        ),
                     }
-                    for deal_id, text in cells.items()
-                ],
-            )
+                )
+            insert_rows(connection, DealDerived, rows)
             insert_rows(
                 connection,
                 DealSearch,
@@ -104,7 +113,7 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def refresh_missing(session: Session) -> int:
     """Render the deals that have no stored search document, export row or API answer, or
-    parties but no pairs (and then count the network map's pairs afresh); commits."""
+    parties but no pairs (and then count the kept counts and pairs afresh); commits."""
     connection = session.connection()
     # NOT EXISTS, not NOT IN: Postgres checks each deal by an index lookup (4 s at a million
     # deals), where NOT IN over a subquery too big for work_mem re-scans it per deal (more
@@ -121,8 +130,8 @@ def refresh_missing(session: Session) -> int:
         )
     )
     count = refresh_derived(connection, connection.scalars(missing).all())
-    if count:  # pairs derived here for the first time were not counted
-        pair_counts.recount_pairs(connection)
+    if count:  # pairs and outcomes derived here for the first time were not counted
+        counts.recount(connection)
     session.commit()
     return count
 
@@ -300,17 +309,17 @@ def facts_before_flush(session: Session, flush_context: UOWTransaction, instance
 def refresh_after_flush(session: Session, flush_context: UOWTransaction) -> None:
     """Re-render what this flush may have changed, and move the kept counts, inside its
     transaction."""
-    before: dict[int, set[counts.Fact]] = session.info.pop("facts_before", {})
+    before: dict[int, counts.Facts] = session.info.pop("facts_before", {})
     pairs_before: pair_counts.PairFacts = session.info.pop("pairs_before", {})
     counted: set[int] = session.info.pop("counted", set())
     counted |= {obj.id for obj in session.new if isinstance(obj, Deal)}
+    _refresh_stale(session)  # first: a deal's facts read its derived row (its rumor's outcome)
     if counted:
         connection = session.connection()
         facts = counts.deal_facts(connection, counted)
         counts.apply(connection, counts.differences(before, facts))
-        moved = [i for i in sorted(counted) if before.get(i, set()) != facts.get(i, set())]
+        moved = [i for i in sorted(counted) if before.get(i, {}) != facts.get(i, {})]
         factlog.note_changes(connection, moved)  # for the workers' sets (app/derived/dealsets.py)
-    _refresh_stale(session)
     if _shown_elsewhere(session):
         bump_generation(session.connection())
     if counted:  # after the pairs are derived again

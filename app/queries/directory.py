@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from app.derived.counts import figure_rows
 from app.domain.vocabulary import Status
 from app.models import Deal, DealHardware, DealParty, Hardware, Organization, StatusEvent
 from app.queries.timeline import NEWEST_FIRST
@@ -78,11 +79,11 @@ class Counts:
     by_status: list[tuple[str, int]]
 
 
-def overview_counts(session: Session) -> Counts:
-    live = Deal.deleted_at.is_(None)
-    by_status = dict(
-        session.execute(select(Deal.status, func.count()).where(live).group_by(Deal.status)).all()
-    )
+def overview_counts(session: Session, *, kept: bool = True) -> Counts:
+    """Live deals by status (as kept when deals are written, or counted afresh), and how many
+    organizations and hardware models there are."""
+    found = figure_rows(session, ("status",), kept=kept)["status"]
+    by_status = {status: n for status, (n, _) in found.items()}
     return Counts(
         deals=sum(by_status.values()),
         organizations=session.scalar(select(func.count()).select_from(Organization)) or 0,

@@ -8,70 +8,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.derived.counts import figure_rows, group_case, quarter_sql
+from app.derived.refresh import batches
 from app.domain.dates import PartialDate, Precision
-from app.domain.vocabulary import (
-    DENIED_STATUSES,
-    OFFICIAL_STATUSES,
-    RUMOR_STATUSES,
-    HardwareType,
-    Role,
-)
-from app.models import (
-    Deal,
-    DealDerived,
-    DealHardware,
-    DealParty,
-    Hardware,
-    Organization,
-)
-from app.queries.deals import deal_conditions
+from app.domain.figures import CHART_GROUPS, UNSPECIFIED, HardwareGroup
+from app.domain.vocabulary import DENIED_STATUSES, RUMOR_STATUSES
+from app.models import Deal, DealDerived, DealHardware, Hardware, Organization
+from app.queries.deals import deal_conditions, unfiltered
 
 LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
 PROVIDERS_LISTED = 25  # rows of the provider table; the page says how many there are
 RUMORS_LISTED = 50  # deals listed under each rumor outcome; the counts are exact
-
-
-@dataclass(frozen=True)
-class HardwareGroup:
-    """A band of the chart: the hardware types it covers, so `/deals?hardware_type=…` matches."""
-
-    key: str
-    label: str
-    types: tuple[str, ...]
-    description: str
-
-
-# Grouped by hardware type (not by the in-house flag) because the table filters by type: each
-# band is then exactly a `/deals?hardware_type=…` table. TPU and Trainium are in-house silicon
-# with their own bands; every `custom_accelerator` model (Maia, MTIA, Inferentia, …) is designed
-# by a cloud or lab for its own use, so that band is "other in-house accelerators".
-HARDWARE_GROUPS: tuple[HardwareGroup, ...] = (
-    HardwareGroup("gpu", "GPU", (HardwareType.GPU,), "NVIDIA, AMD and other GPUs"),
-    HardwareGroup("tpu", "TPU", (HardwareType.TPU,), "Google's in-house TPUs"),
-    HardwareGroup("trainium", "Trainium", (HardwareType.TRAINIUM,), "Amazon's in-house Trainium"),
-    HardwareGroup(
-        "in_house",
-        "Other in-house",
-        (HardwareType.CUSTOM_ACCELERATOR,),
-        "custom accelerators a cloud or lab designs for itself (Maia, MTIA, Inferentia, …)",
-    ),
-    HardwareGroup(
-        "accelerator",
-        "Other accelerators",
-        (HardwareType.WAFER_SCALE, HardwareType.LPU, HardwareType.NPU),
-        "wafer-scale engines, LPUs and NPUs sold to others",
-    ),
-    HardwareGroup(
-        "cpu_other", "CPU and other", (HardwareType.CPU, HardwareType.OTHER), "CPUs and the rest"
-    ),
-)
-UNSPECIFIED = HardwareGroup("unspecified", "Unspecified", (), "deals that name no hardware")
-CHART_GROUPS = (*HARDWARE_GROUPS, UNSPECIFIED)
-_GROUP_OF_TYPE = {t: g.key for g in HARDWARE_GROUPS for t in g.types}
 
 
 def quarter_of(day: date) -> PartialDate:
@@ -93,45 +44,19 @@ class HardwareByQuarter:
     earlier_to: PartialDate | None  # the quarter just before the first one shown
 
 
-def _quarter_number(day: Any, dialect: str) -> Any:
-    """year * 4 + quarter index (0–3) of a date column, as an integer, in SQL."""
-    year: Any
-    month: Any
-    if dialect == "postgresql":
-        year = cast(func.extract("year", day), Integer)
-        month = cast(func.extract("month", day), Integer)
-    else:
-        year = cast(func.strftime("%Y", day), Integer)
-        month = cast(func.strftime("%m", day), Integer)
-    return year * 4 + (month - 1) // 3
-
-
 def _from_quarter_number(number: int) -> PartialDate:
     return PartialDate(date(number // 4, 3 * (number % 4) + 1, 1), Precision.QUARTER)
 
 
-def hardware_by_quarter(session: Session, max_quarters: int = MAX_QUARTERS) -> HardwareByQuarter:
-    """Deals per quarter of their first report, by hardware group: two grouped statements."""
-    quarter = _quarter_number(Deal.first_reported_on, session.get_bind().dialect.name)
-    per_quarter: dict[int, int] = {
-        int(number): count
-        for number, count in session.execute(
-            select(quarter, func.count()).where(LIVE).group_by(quarter)
-        )
-    }
+def hardware_by_quarter(
+    session: Session, max_quarters: int = MAX_QUARTERS, *, kept: bool = True
+) -> HardwareByQuarter:
+    """Deals per quarter of their first report, by hardware group: the counts kept as deals
+    are written (app/derived/counts.py), or (`kept` false) counted afresh."""
+    found = figure_rows(session, ("quarter", "quarter_group"), kept=kept)
+    per_quarter = {int(number): n for number, (n, _) in found["quarter"].items()}
     if not per_quarter:
         return HardwareByQuarter([], 0, None)
-    group = case(
-        *((Hardware.type.in_(g.types), g.key) for g in HARDWARE_GROUPS),
-        else_=UNSPECIFIED.key,
-    )
-    by_group = session.execute(
-        select(quarter, group, func.count(func.distinct(Deal.id)))
-        .outerjoin(DealHardware, DealHardware.deal_id == Deal.id)
-        .outerjoin(Hardware, Hardware.id == DealHardware.hardware_id)
-        .where(LIVE)
-        .group_by(quarter, group)
-    ).all()
     first, last = min(per_quarter), max(per_quarter)
     rows = {
         number: QuarterRow(
@@ -141,18 +66,13 @@ def hardware_by_quarter(session: Session, max_quarters: int = MAX_QUARTERS) -> H
         )
         for number in range(first, last + 1)
     }
-    for number, key, count in by_group:
-        rows[int(number)].by_group[key] = count
+    for value, (n, _) in found["quarter_group"].items():
+        number, key = value.split(" ")
+        rows[int(number)].by_group[key] = n
     ordered = list(rows.values())
     shown, hidden = ordered[-max_quarters:], ordered[:-max_quarters]
     earlier_to = hidden[-1].quarter if hidden else None
     return HardwareByQuarter(shown, sum(r.deals for r in hidden), earlier_to)
-
-
-def _days_between(later: Any, earlier: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return later - earlier
-    return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
 @dataclass(frozen=True)
@@ -171,43 +91,53 @@ class ProviderTotals:
     providers: int  # all organizations that provide in a live deal (the rows may be fewer)
 
 
-def provider_totals(session: Session, limit: int = PROVIDERS_LISTED) -> ProviderTotals:
+def provider_totals(
+    session: Session, limit: int = PROVIDERS_LISTED, *, kept: bool = True
+) -> ProviderTotals:
     """Organizations in the provider role with their deals' summed value and capacity: the
-    `limit` with the most deals (then the highest value, then by name), and how many in all."""
-    deals = func.count(Deal.id)
-    value = func.sum(Deal.value_usd)
-    stmt = (
-        select(
-            Organization,
-            deals,
-            value,
-            func.count(Deal.value_usd),
-            func.sum(Deal.capacity_mw),
-            func.count(Deal.capacity_mw),
+    `limit` with the most deals (then the highest value, then by name), and how many in all.
+    From the counts kept as deals are written, or (`kept` false) counted afresh."""
+    found = figure_rows(session, ("provider", "provider_usd", "provider_mw"), kept=kept)
+    deals = {int(org): n for org, (n, _) in found["provider"].items()}
+    usd = {int(org): (n, total) for org, (n, total) in found["provider_usd"].items()}
+    mw = {int(org): (n, total) for org, (n, total) in found["provider_mw"].items()}
+
+    def weight(org: int) -> tuple[int, float]:
+        return -deals[org], -usd.get(org, (0, 0.0))[1]
+
+    # Names break ties: read for the first `limit` and those tied with the last of them.
+    order = sorted(deals, key=weight)
+    edge = weight(order[limit - 1]) if 0 < limit < len(order) else None
+    candidates = order if edge is None else [org for org in order if weight(org) <= edge]
+    names: dict[int, str] = {}
+    for batch in batches(candidates, 1000):
+        names.update(
+            session.execute(
+                select(Organization.id, func.lower(Organization.name)).where(
+                    Organization.id.in_(batch)
+                )
+            ).all()
         )
-        .join(DealParty, DealParty.organization_id == Organization.id)
-        .join(Deal, Deal.id == DealParty.deal_id)
-        .where(LIVE, DealParty.role == Role.PROVIDER)
-        .group_by(Organization.id)
-    )
-    ordered = stmt.order_by(
-        deals.desc(), func.coalesce(value, 0).desc(), func.lower(Organization.name), Organization.id
-    )
-    rows = [
-        ProviderTotal(
-            org,
-            count,
-            int(total) if total is not None else None,
-            valued,
-            float(mw) if mw is not None else None,
-            sized,
+    ranked = sorted(candidates, key=lambda org: (*weight(org), names.get(org, ""), org))[:limit]
+    shown = {
+        org.id: org
+        for org in session.scalars(select(Organization).where(Organization.id.in_(ranked)))
+    }
+    rows = []
+    for org in ranked:
+        valued, value = usd.get(org, (0, 0.0))
+        sized, capacity = mw.get(org, (0, 0.0))
+        rows.append(
+            ProviderTotal(
+                shown[org],
+                deals[org],
+                round(value) if valued else None,
+                valued,
+                capacity if sized else None,
+                sized,
+            )
         )
-        for org, count, total, valued, mw, sized in session.execute(ordered.limit(limit))
-    ]
-    everyone = select(func.count(func.distinct(DealParty.organization_id))).where(
-        DealParty.role == Role.PROVIDER, DealParty.deal_id.in_(select(Deal.id).where(LIVE))
-    )
-    return ProviderTotals(rows, session.scalar(everyone) or 0)
+    return ProviderTotals(rows, len(deals))
 
 
 @dataclass(frozen=True)
@@ -270,60 +200,45 @@ def quartiles(counts: list[tuple[int, int]]) -> tuple[float | None, tuple[float,
     return median(0, total), (median(0, half), median(total - half, half))
 
 
-def rumor_durations(session: Session) -> Durations:
-    """From each live deal's first status and first official word (DealDerived, worked out when
-    it is saved): two statements, each one pass over the deals — the outcomes counted with
-    the days to the official word, and the first RUMORS_LISTED deals of each outcome."""
-    dialect = session.get_bind().dialect.name
-    official_on = DealDerived.official_on
-    raw = _days_between(official_on, Deal.first_reported_on, dialect)
+def rumor_durations(session: Session, *, kept: bool = True) -> Durations:
+    """What became of each live deal first reported as a rumor, and how long the official word
+    took: from the counts kept as deals are written (or, `kept` false, counted afresh), and
+    each outcome's first RUMORS_LISTED deals in three statements that read an index in order."""
+    found = figure_rows(session, ("outcome", "official_days"), kept=kept)
+    counts = {key: n for key, (n, _) in found["outcome"].items()}
+    waits = sorted((int(days), n) for days, (n, _) in found["official_days"].items())
+    live = Deal.deleted_at.is_(None)
     rumor = DealDerived.first_status.in_(RUMOR_STATUSES)
-    outcome = case(  # NULL-safe: a deal with no status event is "other"
-        (rumor & official_on.is_not(None), "official"),
-        (rumor & Deal.status.in_(DENIED_STATUSES), "ended"),
-        (rumor, "open"),
-        (DealDerived.first_status.in_(OFFICIAL_STATUSES), "first"),
-        else_="other",
+    listed = select(Deal.id, Deal.title, Deal.status, DealDerived.official_days).join(
+        DealDerived, DealDerived.deal_id == Deal.id
     )
-    # Only for the deals that reached it; 0 when it came with the first report.
-    days = case((outcome != "official", None), (raw < 0, 0), else_=raw)
-    deals = select(Deal.id).join(DealDerived, DealDerived.deal_id == Deal.id).where(LIVE)
-    counts: dict[str, int] = {}
-    waits: list[tuple[int, int]] = []
-    for key, value, n in session.execute(
-        deals.with_only_columns(outcome, days, func.count()).group_by(outcome, days)
-    ):
-        counts[key] = counts.get(key, 0) + int(n)
-        if key == "official":
-            waits.append((int(value), int(n)))
-    # Each outcome's first deals: by days (the official word only), then title as the table
-    # sorts it, then id.
-    place = (
-        func.row_number()
-        .over(partition_by=outcome, order_by=(days, func.lower(Deal.title), Deal.id))
-        .label("place")
-    )
-    ranked = (
-        deals.with_only_columns(
-            outcome.label("outcome"), Deal.id, Deal.title, Deal.status, days.label("days"), place
+    by_title = (func.lower(Deal.title), Deal.id)
+    unofficial = rumor & DealDerived.official_on.is_(None)
+    statements = {
+        # by days, then title as the table sorts it, then id
+        "official": listed.where(live, DealDerived.official_days.is_not(None)).order_by(
+            DealDerived.official_days, *by_title
+        ),
+        "ended": listed.where(live, unofficial, Deal.status.in_(DENIED_STATUSES)).order_by(
+            *by_title
+        ),
+        "open": listed.where(live, unofficial, Deal.status.not_in(DENIED_STATUSES)).order_by(
+            *by_title
+        ),
+    }
+    parts = {
+        key: Listed(
+            counts.get(key, 0),
+            [TimedRef(*ref) for ref in session.execute(statement.limit(RUMORS_LISTED))],
         )
-        .where(rumor)
-        .subquery()
-    )
-    first: dict[str, list[TimedRef]] = {"official": [], "ended": [], "open": []}
-    for key, *ref in session.execute(
-        select(ranked.c.outcome, ranked.c.id, ranked.c.title, ranked.c.status, ranked.c.days)
-        .where(ranked.c.place <= RUMORS_LISTED)
-        .order_by(ranked.c.outcome, ranked.c.place)
-    ):
-        first[key].append(TimedRef(*ref))
-    listed = {key: Listed(counts.get(key, 0), refs) for key, refs in first.items()}
-    median, bounds = quartiles(sorted(waits))
+        for key, statement in statements.items()
+    }
+    median, bounds = quartiles(waits)
     return Durations(
-        sum(part.count for part in listed.values()),
-        listed["official"],
-        listed["ended"],
-        listed["open"],
+        sum(part.count for part in parts.values()),
+        parts["official"],
+        parts["ended"],
+        parts["open"],
         counts.get("first", 0),
         median,
         bounds,
@@ -354,36 +269,25 @@ class ShareRow:
 
 
 def hardware_share(
-    session: Session, rf: Any, measure: str, max_quarters: int = MAX_QUARTERS
+    session: Session, rf: Any, measure: str, max_quarters: int = MAX_QUARTERS, *, kept: bool = True
 ) -> list[ShareRow]:
     """Each hardware group's share of a quarter's deals, capacity or value (newest last),
     over the deals the table's filters select (`rf`: app.queries.deals.ResolvedFilters).
 
     A deal naming hardware of two groups counts in both, so shares are of the sum over the
-    groups; capacity and value shares count only deals that state one. One statement."""
-    quarter = _quarter_number(Deal.first_reported_on, session.get_bind().dialect.name)
-    group = case(
-        *((Hardware.type.in_(g.types), g.key) for g in HARDWARE_GROUPS),
-        else_=UNSPECIFIED.key,
-    )
-    pairs = (
-        select(DealHardware.deal_id.label("deal_id"), group.label("grp"))
-        .join(Hardware, Hardware.id == DealHardware.hardware_id)
-        .distinct()
-        .subquery()
-    )
-    grp = func.coalesce(pairs.c.grp, UNSPECIFIED.key)
-    amount: Any = {
-        "deals": func.count(),
-        "capacity": func.sum(Deal.capacity_mw),
-        "value": func.sum(Deal.value_usd),
-    }[measure]
-    found = session.execute(
-        select(quarter, grp, amount)
-        .outerjoin(pairs, pairs.c.deal_id == Deal.id)
-        .where(*deal_conditions(rf))
-        .group_by(quarter, grp)
-    ).all()
+    groups; capacity and value shares count only deals that state one. Without filters, the
+    counts kept as deals are written; with them (or `kept` false), one statement."""
+    if kept and unfiltered(rf):
+        dimension = {"deals": "quarter_group", "capacity": "quarter_group_mw"}.get(
+            measure, "quarter_group_usd"
+        )
+        kept_rows = figure_rows(session, (dimension,))[dimension]
+        found: list[Any] = [
+            (*value.split(" "), n if measure == "deals" else total)
+            for value, (n, total) in kept_rows.items()
+        ]
+    else:
+        found = _share_counted(session, rf, measure)
     by_quarter: dict[int, dict[str, float]] = {}
     for number, key, total in found:
         if total:
@@ -412,3 +316,28 @@ def hardware_share(
             start += percent
         rows.append(ShareRow(when, total, cells))
     return rows
+
+
+def _share_counted(session: Session, rf: Any, measure: str) -> list[Any]:
+    """(quarter number, group, amount) of the filtered deals: one statement."""
+    quarter = quarter_sql(Deal.first_reported_on, session.get_bind().dialect.name)
+    pairs = (
+        select(DealHardware.deal_id.label("deal_id"), group_case(Hardware.type).label("grp"))
+        .join(Hardware, Hardware.id == DealHardware.hardware_id)
+        .distinct()
+        .subquery()
+    )
+    grp = func.coalesce(pairs.c.grp, UNSPECIFIED.key)
+    amount: Any = {
+        "deals": func.count(),
+        "capacity": func.sum(Deal.capacity_mw),
+        "value": func.sum(Deal.value_usd),
+    }[measure]
+    return list(
+        session.execute(
+            select(quarter, grp, amount)
+            .outerjoin(pairs, pairs.c.deal_id == Deal.id)
+            .where(*deal_conditions(rf))
+            .group_by(quarter, grp)
+        )
+    )

@@ -7,8 +7,9 @@ import math
 from dataclasses import dataclass
 
 from app.domain.dates import PartialDate
+from app.domain.figures import CHART_GROUPS, HardwareGroup
 from app.filters import DealFilters
-from app.queries.overview import CHART_GROUPS, HardwareByQuarter, HardwareGroup
+from app.queries.overview import HardwareByQuarter
 
 WIDTH = 760
 HEIGHT = 250
