@@ -107,9 +107,10 @@ def markdown(results: Results) -> str:
         lines += ["", "## Counts after a write", ""]
         lines += [
             "Each request the first after a write (a deal's confidence moved through the app's "
-            "session, which makes every cached figure stale): the unfiltered table, and each "
-            "combination of the three-filter case's filters. Counted = responses showing their "
-            'totals and facet counts rather than "still counting".',
+            "session, which makes every cached figure stale): the unfiltered table, each "
+            "combination of the three-filter case's filters, and the overview. Counted = "
+            "responses showing their totals and facet counts (the overview: its figures) rather "
+            'than "still counting".',
             "",
         ]
         lines += _table(
