@@ -1,7 +1,9 @@
 """The overview's figures, each one the size of a filtered table it links to.
 
-Every query reads live deals only (`Deal.deleted_at IS NULL`, as app/queries/deals.py does), and
-the page costs a fixed number of statements whatever the number of deals: one per figure.
+They count live deals only (`Deal.deleted_at IS NULL`, as app/queries/deals.py does). Without
+filters they are read from the counts every write keeps (app/derived/counts.py: a few hundred
+rows whatever the number of deals); `kept=False` counts the same figures from the deals, which
+the tests compare them with. The page costs a fixed number of statements either way.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +21,6 @@ from app.domain.vocabulary import DENIED_STATUSES, RUMOR_STATUSES
 from app.models import Deal, DealDerived, DealHardware, Hardware, Organization
 from app.queries.deals import deal_conditions, unfiltered
 
-LIVE = Deal.deleted_at.is_(None)
 MAX_QUARTERS = 12
 PROVIDERS_LISTED = 25  # rows of the provider table; the page says how many there are
 RUMORS_LISTED = 50  # deals listed under each rumor outcome; the counts are exact
