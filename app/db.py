@@ -2,8 +2,10 @@
 
 Sessions are made in app/unit_of_work.py, whose session class carries the flush hooks."""
 
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import JSON, Connection, MetaData, Table, create_engine, event, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -93,3 +95,14 @@ def add_rows(
         ),
         rows,
     )
+
+
+T = TypeVar("T")
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """The items in lists of `size` (the last one shorter): for IN lists and bulk writes of a
+    bounded size."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -18,7 +18,7 @@ recount`) rebuilds the table from the deals for anything else that writes behind
 Both keep the network map's pairs (app/derived/pair_counts.py) too.
 """
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.db import add_rows
+from app.db import add_rows, batches
 from app.derived.factlog import note_changes, note_everything
 from app.derived.pair_counts import count_new_pairs, recount_pairs
 from app.domain.figures import (
@@ -75,7 +75,7 @@ def deal_facts(connection: Connection, deal_ids: Iterable[int]) -> dict[int, Fac
     """What each of these deals counts towards, if it is live (a deleted or merged deal,
     towards nothing): the same rows `recount_statements` counts for all deals."""
     facts: dict[int, Facts] = {}
-    for batch in _batches(sorted(set(deal_ids))):
+    for batch in batches(sorted(set(deal_ids)), BATCH):
         deals: dict[int, tuple[int, int | None, float | None]] = {}
         for (
             deal_id,
@@ -155,11 +155,6 @@ def _measured(facts: Facts, dimension: str, value: str, measures: Sequence[float
         facts[(f"{dimension}_usd", value)] = float(usd)
     if mw is not None:
         facts[(f"{dimension}_mw", value)] = float(mw)
-
-
-def _batches(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), BATCH):
-        yield ids[start : start + BATCH]
 
 
 def differences(before: dict[int, Facts], after: dict[int, Facts]) -> Delta:

@@ -15,13 +15,13 @@ kept deal pages show but no stored text holds (`_shown_elsewhere`).
 
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
-from itertools import chain, islice
+from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, delete, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
-from app.db import insert_rows
+from app.db import batches, insert_rows
 from app.derived import counts, factlog, pair_counts
 from app.derived.cache import bump_generation
 from app.derived.csvrow import render_cells
@@ -102,13 +102,6 @@ def refresh_derived(connection: Connection, deal_ids: Iterable[int]) -> int:
             )
         count += len(cells)
     return count
-
-
-def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """The items in lists of `size` (the last one shorter)."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def refresh_missing(session: Session) -> int:

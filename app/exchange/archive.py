@@ -48,9 +48,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.db import Base, insert_rows
+from app.db import Base, batches, insert_rows
 from app.derived.counts import recount
-from app.derived.refresh import batches, refresh_derived
+from app.derived.refresh import refresh_derived
 from app.models import UTCDateTime
 
 FORMAT = "compute-deal-tracker archive"

@@ -18,10 +18,10 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from app.audit import created_changes, hardware_text, parties_text, types_text
-from app.db import insert_rows
+from app.db import batches, insert_rows
 from app.derived.cache import bump_generation
 from app.derived.counts import count_new
-from app.derived.refresh import batches, refresh_derived
+from app.derived.refresh import refresh_derived
 from app.domain.dates import PartialDate
 from app.domain.vocabulary import AuditAction
 from app.inputs.deal import DealInput, SourceFields, SourceInput

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import batches
 from app.derived.counts import figure_rows, group_case, quarter_sql
-from app.derived.refresh import batches
 from app.domain.dates import PartialDate, Precision
 from app.domain.figures import CHART_GROUPS, UNSPECIFIED, HardwareGroup
 from app.domain.vocabulary import DENIED_STATUSES, RUMOR_STATUSES
@@ -24,10 +24,6 @@ from app.queries.deals import deal_conditions, unfiltered
 MAX_QUARTERS = 12
 PROVIDERS_LISTED = 25  # rows of the provider table; the page says how many there are
 RUMORS_LISTED = 50  # deals listed under each rumor outcome; the counts are exact
-
-
-def quarter_of(day: date) -> PartialDate:
-    return PartialDate(date(day.year, 3 * ((day.month - 1) // 3) + 1, 1), Precision.QUARTER)
 
 
 @dataclass
