@@ -92,8 +92,11 @@ def test_every_organization_is_reachable_from_the_facets(page: Page, site: str) 
     page.goto(f"{site}/deals")
     facet = page.locator(".facet", has=page.get_by_role("heading", name="Organizations"))
     expect(facet.locator("> ul li")).to_have_count(12)
+    expect(facet.locator(".facet-more li")).to_have_count(0)  # listed only when asked
     facet.get_by_text(re.compile(r"^Show all \d+$")).click()
     finder = facet.get_by_label("Find in organizations")
+    expect(finder).to_be_visible()  # swapped in at the facet, the page where it was
+    expect(page).to_have_url(f"{site}/deals")
     finder.fill("xai")
     expect(facet.locator(".facet-more li:visible")).to_have_count(1)
     facet.locator(".facet-more").get_by_role("link", name=re.compile(r"^xAI")).click()

@@ -18,6 +18,7 @@ from app.domain.vocabulary import Confidence, DealType, HardwareType, Status, va
 from app.filters import FILTERS, DealFilters
 from app.models import Hardware, Organization
 from app.queries.deals import count_deals, resolve_filters
+from app.queries.facets import facet_counts
 
 # The facet's heading on the page → its filter's name.
 FACET_NAMES = {(flt.facet.title or flt.label): flt.name for flt in FILTERS if flt.facet is not None}
@@ -171,7 +172,7 @@ def test_every_facet_link_is_the_toggled_view(
 ) -> None:
     """Facet links are made from one marked link per facet (app/queries/facets.py): each must
     be the link of the view with that value toggled, in every kind of view."""
-    from app.queries.facets import deal_facets
+    from app.queries.facets import deal_facets, whole_facets
     from app.web.tables import TableView
     from app.web.timeline import TimelineView
 
@@ -185,9 +186,19 @@ def test_every_facet_link_is_the_toggled_view(
         "timeline": TimelineView(f, "/timeline", view="lanes").url,
     }[on]
     rf = resolve_filters(demo, f)
-    facets = deal_facets(demo, rf, url_for)
-    links = sum(len(facet.values) + len(facet.more) for facet in facets)
-    assert links > 50 or pairs  # every organization of the demo, when nothing is chosen
+    # Each facet of records listed whole, as its "Show all" link asks (`show=`).
+    facets = [
+        facet
+        for name in whole_facets()
+        for facet in deal_facets(demo, rf, url_for, whole=name)
+        if facet.name == name
+    ]
+    counts = facet_counts(demo, rf)
+    for facet in facets:  # every value with deals (and any chosen one without)
+        assert len(facet.more) == facet.hidden
+        listed = {item.value for item in [*facet.values, *facet.more]}
+        assert listed >= {row[0] for row in counts[facet.name]}
+    assert all(facet.more for facet in facets) or pairs  # the demo has more than the first few
     for facet in facets:
         for item in [*facet.values, *facet.more]:
             assert item.toggle_url == url_for(f.toggled(facet.name, item.value)), item

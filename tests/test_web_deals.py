@@ -227,3 +227,51 @@ def test_the_kept_facet_markup_moves_with_every_write(
     make_deal(demo, "A new rumor", status="rumored", confidence="high")
     demo.commit()
     assert rumored(demo_client.get(path).text) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [("/deals?status=confirmed", [("status", "confirmed")]), ("/timeline?view=lanes", [])],
+)
+def test_a_facet_of_records_lists_all_its_values_when_asked(
+    demo_client: TestClient, demo: Session, path: str, filters: list[tuple[str, str]]
+) -> None:
+    """An organization facet shows its first values and a link listing them all (`show=`):
+    the same view with every organization that has deals under the other filters, each with
+    the count its link finds, and the first values still first."""
+    from app.queries.facets import facet_counts
+
+    page = soup(demo_client.get(path).text)
+    facet = page.select_one("#facet-party")
+    first = facet.select("ul > li")
+    assert first and facet.select_one("details") is None  # not listed whole until asked
+    link = facet.select_one("p.facet-more a")
+    shown = int(re.search(r"Show all (\d+)", link.get_text()).group(1))
+    href = link["href"]
+    assert href == f"{link['hx-get']}#facet-party" and "show=party" in href
+    assert set(filters) <= set(parse_qsl(urlsplit(href).query))  # the view's own filters
+
+    whole = soup(demo_client.get(href.split("#")[0]).text).select_one("#facet-party")
+    items = whole.select("li a")
+    assert len(items) == shown > len(first)
+    assert [a["href"] for a in whole.select("ul")[0].select("a")] == [
+        li.select_one("a")["href"] for li in first
+    ]
+    rows = facet_counts(demo, resolve_filters(demo, DealFilters.from_query(filters)))
+    expected = {slug: n for slug, _, n in rows["party"]}
+    for a in items:  # each count is the size of its click
+        link = urlsplit(a["href"])
+        assert link.path == urlsplit(path).path and "show=" not in link.query
+        slug = dict(parse_qsl(link.query))["party"]
+        assert int(a.select_one(".count").get_text(strip=True)) == expected[slug]
+    # htmx swaps the listed facet in at the facet: the fragment holds it whole.
+    fragment = soup(demo_client.get(href.split("#")[0], headers={"HX-Request": "true"}).text)
+    assert len(fragment.select("#facet-party li a")) == shown
+
+
+def test_showing_a_facet_that_is_not_there_is_a_400(demo_client: TestClient) -> None:
+    response = demo_client.get("/deals?show=status&status=rumored")
+    assert response.status_code == 400
+    message = soup(response.text).select_one(".filter-errors").get_text()
+    assert "unknown facet 'status' in 'show' — expected one of party" in message
+    assert demo_client.get("/timeline?show=nope").status_code == 400

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 from sqlalchemy import not_
 from sqlalchemy.orm import Session
 
-from app.filters import DealFilters
+from app.filters import FILTERS, DealFilters
 from app.filters.kinds import FacetRow
 from app.queries.deals import ResolvedFilters, deal_conditions
 
@@ -38,8 +38,9 @@ class FacetValue:
 class Facet:
     name: str
     title: str
-    values: list[FacetValue]
-    more: list[FacetValue] = field(default_factory=list)  # beyond the first few, by name
+    values: list[FacetValue]  # the first few (most deals), and any selected further down
+    hidden: int = 0  # how many more values have deals: a facet shown whole lists them all
+    more: list[FacetValue] = field(default_factory=list)  # those, by name, when shown whole
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,17 @@ def facet_counts(session: Session, rf: ResolvedFilters) -> FacetCounts:
 
 
 def deal_facets(
-    session: Session, rf: ResolvedFilters, url_for: UrlFor, counts: FacetCounts | None = None
+    session: Session,
+    rf: ResolvedFilters,
+    url_for: UrlFor,
+    counts: FacetCounts | None = None,
+    *,
+    whole: str | None = None,
 ) -> list[Facet]:
     """The facets in the registry's order: status, hardware type, deal type, confidence, top
-    organizations and vendors."""
+    organizations and vendors. A facet of records shows its first few values; the one named
+    `whole` lists the rest too, by name (an organization facet has some 2,000: a page lists
+    them only when asked)."""
     c = counts if counts is not None else facet_counts(session, rf)
     f = rf.filters
     facets = []
@@ -82,13 +90,41 @@ def deal_facets(
         selected = f.value(flt.name)
         rows = c.get(flt.name, [])
         first = flt.facet_shown(rows, selected)
-        shown = {row[0] for row in first}
-        rest = sorted((row for row in rows if row[0] not in shown), key=lambda r: r[1].lower())
         adds = {row[0]: row[2] for row in c.get(added_key(flt.name), [])}
         toggle = _toggler(f, flt.name, url_for)
-        values = [[_value(row, selected, adds, toggle) for row in group] for group in (first, rest)]
-        facets.append(Facet(flt.name, flt.facet.title or flt.label, values[0], values[1]))
+        values = [_value(row, selected, adds, toggle) for row in first]
+        shown = {row[0] for row in first}
+        rest = [row for row in rows if row[0] not in shown]
+        more = []
+        if flt.name == whole:
+            rest.sort(key=lambda r: r[1].lower())
+            more = [_value(row, selected, adds, toggle) for row in rest]
+        title = flt.facet.title or flt.label
+        facets.append(Facet(flt.name, title, values, len(rest), more))
     return facets
+
+
+SHOW_PARAM = "show"  # a page's parameter naming the facet it lists whole: `?show=party`
+
+
+def whole_facets() -> list[str]:
+    """The facets that show only their first values unless asked to show all (`show=`)."""
+    return [flt.name for flt in FILTERS if flt.facet is not None and flt.facet.limit]
+
+
+def show_problems(pairs: list[tuple[str, str]]) -> list[str]:
+    """A `show=` naming no facet that can be shown whole, named with those that can."""
+    known = whole_facets()
+    return [
+        f"unknown facet '{value}' in '{SHOW_PARAM}' — expected one of {', '.join(known)}"
+        for name, value in pairs
+        if name == SHOW_PARAM and value.strip() and value.strip() not in known
+    ]
+
+
+def shown_whole(pairs: list[tuple[str, str]]) -> str | None:
+    """The facet a page's parameters ask to show whole (checked by show_problems)."""
+    return next((v.strip() for k, v in pairs if k == SHOW_PARAM and v.strip()), None)
 
 
 _MARK = "facet0value0mark"  # stands for a value in a link; urlencode leaves it as it is

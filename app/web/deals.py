@@ -18,7 +18,14 @@ from app.queries.deals import (
     source_counts,
     unfiltered,
 )
-from app.queries.facets import FacetCounts, deal_facets, filter_chips
+from app.queries.facets import (
+    SHOW_PARAM,
+    FacetCounts,
+    deal_facets,
+    filter_chips,
+    show_problems,
+    shown_whole,
+)
 from app.queries.sources import TrackRecord, track_records
 from app.queries.suggestions import did_you_mean
 from app.services.deals import DealError, delete_deal, restore_deal
@@ -39,8 +46,15 @@ from app.web.tables import (
 
 router = APIRouter()
 # The table's filters, and the extra columns it shows (`col`), kept beside them in its links.
+# And `show`, a facet to list whole.
 TableFilters = Annotated[
-    ResolvedFilters, Depends(FilterQuery(own={COLUMN_PARAM}, check_own=column_problems))
+    ResolvedFilters,
+    Depends(
+        FilterQuery(
+            own={COLUMN_PARAM, SHOW_PARAM},
+            check_own=lambda pairs: column_problems(pairs) + show_problems(pairs),
+        )
+    ),
 ]
 
 
@@ -72,6 +86,8 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
         known, later = figures_within(request, session, key, compute, generation=generation)
     total, counts = known if known is not None else (None, None)
 
+    whole = shown_whole(request.query_params.multi_items())
+
     def context() -> dict[str, Any]:
         facets = None
         if counts is not None:
@@ -80,7 +96,8 @@ def deals_index(request: Request, session: SessionDep, rf: TableFilters) -> Resp
                 request,
                 session,
                 view.url(rf.filters),
-                lambda: deal_facets(session, rf, view.url, shown),
+                lambda: deal_facets(session, rf, view.url, shown, whole=whole),
+                whole=whole,
                 generation=generation,
             )
         deal_page = list_deals(session, rf, total=total, count=False)

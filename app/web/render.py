@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Request
 from jinja2 import pass_context
@@ -20,6 +21,7 @@ from app.domain.dates import PartialDate
 from app.domain.formatting import capacity_label, money_label
 from app.domain.methodology import CONFIDENCE_DEFINITIONS, STATUS_DEFINITIONS, TIER_DEFINITIONS
 from app.domain.vocabulary import QUALIFIER_PREFIX, SourceTier, Status, label, values
+from app.queries.facets import SHOW_PARAM, FacetValue
 from app.web import security
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
@@ -87,18 +89,26 @@ def facet_markup(
     url: str,
     facets: Callable[[], list[Any]],
     *,
+    whole: str | None = None,
     generation: int | None = None,
 ) -> Markup:
     """The facet column's lists (app/queries/facets.py) rendered once per view and change:
     kept per worker under the change counter, keyed by the view's own link (its filters,
-    columns and options, which every facet link carries). At 100k deals they are some 2,100
-    links, a third of a warm table page's time when drawn every time."""
+    columns and options, which every facet link carries) and the facet it shows `whole`.
+    A facet of records shows its first values and a link to list them all, which is `url`
+    with `show=` its name (app/web/filtering.py)."""
     cache: FigureCache = request.app.state.facet_markup
 
     def draw() -> Markup:
-        return Markup(templates.env.get_template("_facets.html").module.facet_list(facets()))  # type: ignore[attr-defined]
+        module: Any = templates.env.get_template("_facets.html").module
+        return Markup(module.facet_list(facets(), lambda name: show_url(url, name)))
 
-    return cache.get(session, ("facets", url), draw, generation=generation)
+    return cache.get(session, ("facets", url, whole), draw, generation=generation)
+
+
+def show_url(url: str, name: str) -> str:
+    """`url` (a view's own link) with its facet `name` shown whole."""
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({SHOW_PARAM: name})}"
 
 
 def render(
@@ -218,6 +228,28 @@ def timestamp(value: datetime | None) -> Markup:
     )
 
 
+def facet_links(name: str, items: list[FacetValue]) -> Markup:
+    """A facet's values as list items, each a link toggling it with its count: the deals it
+    has under the other filters, or in a facet with values selected what clicking it adds
+    ("+n", values of one facet combine with OR). F-strings, not a macro per value: an
+    organization facet lists some 2,000, redrawn on the first request after each write."""
+    lines = []
+    for item in items:
+        current = ' aria-current="true" class="selected"' if item.selected else ""
+        text = status_badge(item.value) if name == "status" else escape(item.label)
+        if item.added:
+            s = "" if item.count == 1 else "s"
+            title = f"adds {item.count} deal{s} to the result"
+            count = f'<span class="count" title="{title}">+{item.count}</span>'
+        else:
+            count = f'<span class="count">{item.count}</span>'
+        lines.append(
+            f'<li><a href="{escape(item.toggle_url)}"{current}>'
+            f'<span class="facet-label">{text}</span> {count}</a></li>'
+        )
+    return Markup("\n".join(lines))
+
+
 def status_badge(status: str, link: bool = False) -> Markup:
     """The status as a word on its colour, so colour is never the only signal; its definition
     as a title, and with `link` a link to it on /methodology (not inside another link)."""
@@ -312,6 +344,7 @@ templates.env.globals.update(
         },
     },
     status_badge=status_badge,
+    facet_links=facet_links,
     tier_badge=tier_badge,
     confidence_badge=confidence_badge,
     csrf_field=_csrf_field,

@@ -19,7 +19,7 @@ from app.domain.dates import Precision
 from app.filters import DealFilters
 from app.filters.form import FilterForm
 from app.queries.deals import ResolvedFilters
-from app.queries.facets import deal_facets, filter_chips
+from app.queries.facets import SHOW_PARAM, deal_facets, filter_chips, show_problems, shown_whole
 from app.queries.lifecycles import list_lifecycles
 from app.queries.timeline import Cursor, count_timeline, list_timeline, period_of
 from app.unit_of_work import SessionDep
@@ -124,8 +124,8 @@ TimelineFilters = Annotated[
     ResolvedFilters,
     Depends(
         FilterQuery(
-            own=OWN_PARAMS,
-            check_own=lambda pairs: read_options(pairs)[1],
+            own=(*OWN_PARAMS, SHOW_PARAM),
+            check_own=lambda pairs: read_options(pairs)[1] + show_problems(pairs),
             refused=NOT_ON_TIMELINE,
         )
     ),
@@ -173,11 +173,13 @@ def timeline(request: Request, session: SessionDep, rf: TimelineFilters) -> Resp
     context["facets"] = None
     if counts is not None:
         shown = counts
+        whole = shown_whole(request.query_params.multi_items())
         context["facets"] = facet_markup(
             request,
             session,
             view.url(rf.filters),
-            lambda: deal_facets(session, rf, view.url, shown),
+            lambda: deal_facets(session, rf, view.url, shown, whole=whole),
+            whole=whole,
             generation=generation,
         )
     context["chips"] = filter_chips(rf, view.url)
