@@ -366,18 +366,21 @@ def kept_facet_counts(session: Session) -> dict[str, list[FacetRow]]:
     values in its vocabulary's order, organizations most deals first (then by name)."""
     counts: dict[str, list[FacetRow]] = {}
     kept: dict[str, dict[str, int]] = {}
-    for dimension, value, n in session.execute(
+    # Core on the session's connection, all rows fetched at once: without the ORM's work per
+    # row or a fetch per row, which took most of the read of some 2,000 organizations.
+    connection = session.connection()
+    for dimension, value, n in connection.execute(
         select(FacetCount.dimension, FacetCount.value, FacetCount.n).where(
             FacetCount.n > 0, FacetCount.dimension.in_(_choices())
         )
-    ):
+    ).all():
         kept.setdefault(dimension, {})[value] = n
     for flt in FILTERS:
         if isinstance(flt, Choice) and flt.facet is not None:
             found = kept.get(flt.name, {})
             counts[flt.name] = [(v, word_for(v), found[v]) for v in flt.vocabulary if v in found]
         elif isinstance(flt, Slugs) and flt.facet is not None:
-            counts[flt.name] = _organizations(session, flt)
+            counts[flt.name] = _organizations(connection, flt)
     return counts
 
 
@@ -385,11 +388,11 @@ def _choices() -> list[str]:
     return [flt.name for flt in FILTERS if isinstance(flt, Choice) and flt.facet is not None]
 
 
-def _organizations(session: Session, flt: Filter) -> list[FacetRow]:
-    rows = session.execute(
+def _organizations(connection: Connection, flt: Filter) -> list[FacetRow]:
+    rows = connection.execute(
         select(Organization.slug, Organization.name, FacetCount.n)
         .join(FacetCount, FacetCount.value == cast(Organization.id, String(100)))
         .where(FacetCount.dimension == flt.name, FacetCount.n > 0)
         .order_by(FacetCount.n.desc(), Organization.name)
-    )
+    ).all()
     return [(slug, name, n) for slug, name, n in rows]
