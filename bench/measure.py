@@ -6,6 +6,7 @@ templates: the page can hardly be faster than that. To extend it, add an entry t
 """
 
 import csv
+import random
 import statistics
 import time
 from collections import Counter
@@ -169,6 +170,29 @@ def measure_csv(client: httpx.Client, path: str, pid: int, expected: int) -> Csv
     return CsvTiming(
         path, status, rows, expected, seconds, sampler.growth_mib, sampler.peak / 1024, error
     )
+
+
+# --- the machine's pace ------------------------------------------------------------------
+
+
+def pace_ms(repeats: int = 7) -> float:
+    """How fast this machine runs Python now, to compare runs made on other machines or days:
+    the median time of a fixed single-threaded workload (sorting, formatting and parsing
+    100,000 records), the kind of work that draws a page. Twice the figure, roughly twice
+    each page's time."""
+    rng = random.Random(1)
+    records = [(rng.random(), f"org-{rng.randrange(2000)}") for _ in range(100_000)]
+
+    def work() -> int:
+        text = "\n".join(f"{x:.6f},{name}" for x, name in sorted(records))
+        return sum(len(line.split(",")[1]) for line in text.splitlines())
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
 
 
 # --- cold counts: after a write, and for a filter combination not seen yet ------------------

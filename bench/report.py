@@ -29,6 +29,7 @@ class Results:
     notes: list[str] = field(default_factory=list)
     versus: list[tuple[int, str, PairTiming]] = field(default_factory=list)
     datasette_version: str | None = None
+    pace_ms: float | None = None  # bench.measure.pace_ms, before the first page
 
 
 def _memory_gib() -> str:
@@ -49,6 +50,15 @@ def machine_lines(results: Results) -> list[str]:
         f"{platform.system()} `{platform.release()}`",
         f"- Versions: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"PostgreSQL {results.postgres_version or 'not used'}, SQLAlchemy {sqlalchemy.__version__}",
+        *(
+            [
+                f"- Pace: {results.pace_ms:.0f} ms for the fixed Python workload of "
+                "`bench.measure.pace_ms` (median of 7); on a machine that takes twice as long, "
+                "expect pages to take about twice as long."
+            ]
+            if results.pace_ms is not None
+            else []
+        ),
         f"- Data: `python -m bench.generate`, seed {results.seed}. Server: uvicorn with "
         f"{results.workers} worker{'s' if results.workers != 1 else ''} on 127.0.0.1, no access "
         "log (memory: the workers and their supervisor together). Client: httpx on the same "

@@ -39,6 +39,7 @@ from bench.measure import (
     measure_floor,
     measure_page,
     middle_deal_id,
+    pace_ms,
     seconds_until_counted,
     touch_a_deal,
 )
@@ -292,7 +293,9 @@ def main(
         seed=seed,
         postgres_version=postgres_version() if "postgresql" in database_list else None,
         workers=workers,
+        pace_ms=pace_ms(),
     )
+    print(f"pace: {results.pace_ms:.0f} ms for the fixed Python workload")
     path = results_path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     for size in size_list:

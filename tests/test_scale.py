@@ -385,3 +385,15 @@ def test_a_rare_word_reads_its_matches_first_and_a_common_one_walks_the_order(
 
 def _search(session: Session, word: str) -> Any:
     return resolve_filters(session, DealFilters.from_query([("q", word)]))
+
+
+def test_a_benchmark_report_says_how_fast_its_machine_ran() -> None:
+    """Runs made on other machines or days compare through the pace each report states."""
+    from bench.measure import Budget, pace_ms
+    from bench.report import Results, markdown
+
+    pace = pace_ms(repeats=1)
+    assert pace > 0
+    report = markdown(Results(budget=Budget.quick(), seed=1, postgres_version=None, pace_ms=pace))
+    assert f"- Pace: {pace:.0f} ms for the fixed Python workload" in report
+    assert "Pace:" not in markdown(Results(budget=Budget.quick(), seed=1, postgres_version=None))
