@@ -97,6 +97,8 @@ def test_every_organization_is_reachable_from_the_facets(page: Page, site: str) 
     finder = facet.get_by_label("Find in organizations")
     expect(finder).to_be_visible()  # swapped in at the facet, the page where it was
     expect(page).to_have_url(f"{site}/deals")
+    assert_accessible(page)
+    facet.screenshot(path=str(ARTIFACTS / "facet-show-all.png"))
     finder.fill("xai")
     expect(facet.locator(".facet-more li:visible")).to_have_count(1)
     facet.locator(".facet-more").get_by_role("link", name=re.compile(r"^xAI")).click()
