@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.audit import record_changes
 from app.derived.refresh import facts_before_flush, refresh_after_flush
 from app.notify.outbox import forget_transaction, remember_views_before, write_notifications
-from app.outage import CommitOutcomeUnknown
+from app.outage import CommitOutcomeUnknown, is_unavailable
 
 
 class AppSession(Session):
@@ -52,10 +52,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[AppSession]:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; services commit their own unit of work."""
+    """One session per request; services commit their own unit of work.
+
+    Closing rolls back what the request left open. If the database went away meanwhile, that
+    rollback fails on a dead connection: nothing is left to roll back, so the failure is
+    dropped (the pool has discarded the connection) rather than raised after the request's
+    own answer, which would end the client's connection without any response."""
     factory: sessionmaker[AppSession] = request.app.state.sessionmaker
-    with factory() as session:
+    session = factory()
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
