@@ -96,7 +96,7 @@ def facet_markup(
     kept per worker under the change counter, keyed by the view's own link (its filters,
     columns and options, which every facet link carries) and the facet it shows `whole`.
     A facet of records shows its first values and a link to list them all, which is `url`
-    with `show=` its name (app/web/filtering.py)."""
+    with `show=` its name (app/queries/facets.py)."""
     cache: FigureCache = request.app.state.facet_markup
 
     def draw() -> Markup:
