@@ -131,6 +131,24 @@ def markdown(results: Results) -> str:
                 for size, db, c in results.cold
             ],
         )  # fmt: skip
+        several = [(size, db, c) for size, db, c in results.cold if len(c.paths) > 1]
+        if several:
+            lines += [
+                "",
+                "Each combination on its own: its visits (each the first after a write) and their "
+                "median, the figure the budget of a new combination is checked on.",
+                "",
+            ]
+            lines += _table(
+                ["deals", "db", "request", "visits", "median ms", "max ms", "counted"],
+                [
+                    [f"{size:,}", db, f"`{path}`", str(len(c.by_path[path])),
+                     _ms(c.path_median_ms(path)), _ms(c.path_max_ms(path)),
+                     f"{c.counted_by_path[path]}/{len(c.by_path[path])}"]
+                    for size, db, c in several
+                    for path in c.paths
+                ],
+            )  # fmt: skip
     if results.exports:
         lines += ["", "## CSV export of everything", ""]
         lines += [

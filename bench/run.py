@@ -166,6 +166,14 @@ def _cold(client: httpx.Client, engine: Engine, size: int, kind: str, results: R
             f"  counted {timing.counted}/{len(timing.times)}",
             soft_wrap=True,
         )
+        if len(paths) > 1:
+            for path in paths:
+                console.print(
+                    f"  {path:<73} median {timing.path_median_ms(path):8.1f} ms  max "
+                    f"{timing.path_max_ms(path):8.1f} ms  counted "
+                    f"{timing.counted_by_path[path]}/{len(timing.by_path[path])}",
+                    soft_wrap=True,
+                )
     # How long after a write the overview shows its figures again (on every worker).
     touch_a_deal(engine)
     waited = seconds_until_counted(str(client.base_url).rstrip("/"), "/")

@@ -397,3 +397,26 @@ def test_a_benchmark_report_says_how_fast_its_machine_ran() -> None:
     report = markdown(Results(budget=Budget.quick(), seed=1, postgres_version=None, pace_ms=pace))
     assert f"- Pace: {pace:.0f} ms for the fixed Python workload" in report
     assert "Pace:" not in markdown(Results(budget=Budget.quick(), seed=1, postgres_version=None))
+
+
+def test_a_benchmark_report_gives_each_filter_combination_its_own_median() -> None:
+    """The budget of a new filter combination is checked per combination: one slow combination
+    must not hide in the median of all visits together."""
+    from bench.measure import Budget, ColdTiming
+    from bench.report import Results, markdown
+
+    fast, slow = "/deals?status=confirmed", "/deals?hardware_type=gpu"
+    timing = ColdTiming("first visit of a new filter combination (2)", [fast, slow])
+    for seconds in (0.1, 0.12, 0.11):
+        timing.record(fast, seconds, True)
+        timing.record(slow, seconds * 4, seconds < 0.12)
+    assert timing.median_ms == pytest.approx(260)  # all six visits together
+    assert timing.path_median_ms(fast) == pytest.approx(110)
+    assert timing.path_median_ms(slow) == pytest.approx(440)
+    assert timing.slowest_path_median_ms == pytest.approx(440)
+    assert (timing.counted, timing.counted_by_path[slow]) == (5, 2)
+    results = Results(budget=Budget.quick(), seed=1, postgres_version=None)
+    results.cold.append((1000, "sqlite", timing))
+    report = markdown(results)
+    assert f"| 1,000 | sqlite | `{fast}` | 3 | 110.0 | 120.0 | 3/3 |" in report
+    assert f"| 1,000 | sqlite | `{slow}` | 3 | 440.0 | 480.0 | 2/3 |" in report
