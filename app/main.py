@@ -1,5 +1,6 @@
 """The application factory."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,6 +49,16 @@ from app.web.security import (
 )
 
 
+def settle_collector() -> None:
+    """Put what start-up made out of the garbage collector's reach: the modules, the routes, the
+    mapped classes, some 100,000 objects that live as long as the process. A full collection
+    walks every object it tracks, and one fell every second or two under writes: a pause of
+    50–250 ms in the middle of some request. Frozen, they are never walked again, and a full
+    collection walks only what was made since (`gc.freeze`)."""
+    gc.collect()
+    gc.freeze()
+
+
 def send_to_sign_in(request: Request, exc: Exception) -> Response:
     """Anonymous requests that need an account go to /login and come back afterwards."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -69,7 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.deal_sets.warm()  # in a thread: the first filtered pages need not wait
+        settle_collector()
         yield
+        gc.unfreeze()  # what start-up made may go once the app does (tests make many apps)
         engine.dispose()
 
     app = FastAPI(

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.measure import timed_get
+from bench.measure import collector_paused, timed_get
 from bench.server import free_port, stop
 
 PACKAGES = ("datasette==0.65.5", "sqlite-utils==4.2.1")
@@ -166,7 +166,8 @@ def measure_pair(
             timed_get(client, url)
     for _ in range(requests):
         for url, times in zip(urls, (timing.ours_c1, timing.theirs_c1), strict=True):
-            seconds, failure = timed_get(client, url)
+            with collector_paused():
+                seconds, failure = timed_get(client, url)
             times.append(seconds)
             timing.failures += [f"{url}: {failure}"] if failure else []
     done = {urls[0]: [0, 0.0], urls[1]: [0, 0.0]}

@@ -1,5 +1,6 @@
 """The first pages: full pages and fragments, details at their precision, errors as pages."""
 
+import gc
 import re
 from pathlib import Path
 
@@ -165,6 +166,22 @@ def test_readyz_needs_the_schema_at_head(tmp_path: Path) -> None:
         response = client.get("/readyz")
         assert response.status_code == 200
         assert response.json()["status"] == "ok"
+
+
+def test_a_running_app_keeps_what_start_up_made_out_of_the_collectors_walks(
+    tmp_path: Path,
+) -> None:
+    """Full collections walk only what requests made (app/main.py `settle_collector`), and the
+    app gives its frozen objects back when it stops."""
+    url = f"sqlite:///{tmp_path / 'frozen.sqlite3'}"
+    migrate.upgrade(url)
+    settings = Settings(environment="test", database_url=url, secret_key="k" * 32)
+    gc.unfreeze()
+    with TestClient(create_app(settings)) as client:
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000
+        assert client.get("/readyz").status_code == 200
+    assert gc.get_freeze_count() == 0
 
 
 def test_options_names_the_methods_of_every_page(client: TestClient) -> None:
