@@ -3,10 +3,11 @@ turn (`python -m bench.run … --vs-datasette`).
 
 Datasette is not one of the app's dependencies: it is installed on first use, with
 sqlite-utils, into a virtual environment of its own under the work directory
-(`<work dir>/datasette-venv`, pinned versions). The app's own CSV export of everything is
-loaded into SQLite by `sqlite-utils insert --csv` (column types detected, the id as primary key),
-indexed on the columns its pages sort and filter by, with a full-text index over the title,
-parties, hardware and sources; `datasette serve` then answers on a free port of 127.0.0.1.
+(`<work dir>/datasette-<version>-venv`, pinned versions: Datasette 1.0a41, the release issue
+#24 was measured with). The app's own CSV export of everything is loaded into SQLite by
+`sqlite-utils insert --csv` (column types detected, the id as primary key), indexed on the
+columns its pages sort and filter by, with a full-text index over the title, parties, hardware
+and sources; `datasette serve` then answers on a free port of 127.0.0.1.
 
 Each pair is timed one request at a time, alternating between the two servers (so that a
 machine busy with other work slows both alike): medians. Then at 16 in flight, in alternating
@@ -30,7 +31,8 @@ import httpx
 from bench.measure import collector_paused, timed_get
 from bench.server import free_port, stop
 
-PACKAGES = ("datasette==0.65.5", "sqlite-utils==4.2.1")
+DATASETTE = "1.0a41"  # the release the figures of issue #24 were taken with
+PACKAGES = (f"datasette=={DATASETTE}", "sqlite-utils==4.2.1")
 PAGE_SIZE = 50
 FTS_COLUMNS = ("title", "parties", "hardware", "sources")
 INDEXED = ("first_reported_on", "status", "confidence")
@@ -90,8 +92,9 @@ def pairs(deal_id: int, word: str) -> list[Pair]:
 
 
 def datasette_bin(work_dir: Path) -> Path:
-    """The bin directory of a virtual environment with Datasette and sqlite-utils."""
-    venv = work_dir / "datasette-venv"
+    """The bin directory of a virtual environment with Datasette and sqlite-utils, one per
+    pinned release of Datasette."""
+    venv = work_dir / f"datasette-{DATASETTE}-venv"
     bin_dir = venv / "bin"
     if not (bin_dir / "datasette").exists() or not (bin_dir / "sqlite-utils").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -193,8 +196,25 @@ def compare(
     database = load_export(client, bin_dir, work_dir)
     with serve_datasette(bin_dir, database) as theirs:
         version = httpx.get(f"{theirs}/-/versions.json").json()["datasette"]["version"]
-        timings = [measure_pair(client, ours, theirs, pair) for pair in pairs(deal_id, word)]
+        timings = []
+        for pair in pairs(deal_id, word):
+            timing = measure_pair(client, ours, theirs, pair)
+            timing.failures += unequal_pages(ours, theirs, pair)
+            timings.append(timing)
     return timings, str(version)
+
+
+def unequal_pages(ours: str, theirs: str, pair: Pair) -> list[str]:
+    """Whether both sides answered a pair with a page of the same size (a JSON list of
+    `PAGE_SIZE` items each, a deal page that names the deal's id): a server cannot look fast
+    by sending less. The failures, if any."""
+    mine, yours = httpx.get(f"{ours}{pair.ours}"), httpx.get(f"{theirs}{pair.theirs}")
+    if mine.status_code != 200 or yours.status_code != 200:
+        return [f"{pair.name}: HTTP {mine.status_code} / {yours.status_code}"]
+    if not pair.ours.startswith("/api/"):
+        return []
+    sizes = len(mine.json()["items"]), len(yours.json()["rows"])
+    return [] if sizes == (PAGE_SIZE, PAGE_SIZE) else [f"{pair.name}: {sizes} items"]
 
 
 def main() -> None:
