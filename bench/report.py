@@ -149,6 +149,11 @@ def markdown(results: Results) -> str:
                     for path in c.paths
                 ],
             )  # fmt: skip
+            lines += [""] + [
+                f"- The slowest combination's own median at {size:,}/{db}: "
+                f"{c.slowest_path_median_ms:,.1f} ms."
+                for size, db, c in several
+            ]
     if results.exports:
         lines += ["", "## CSV export of everything", ""]
         lines += [

@@ -420,3 +420,4 @@ def test_a_benchmark_report_gives_each_filter_combination_its_own_median() -> No
     report = markdown(results)
     assert f"| 1,000 | sqlite | `{fast}` | 3 | 110.0 | 120.0 | 3/3 |" in report
     assert f"| 1,000 | sqlite | `{slow}` | 3 | 440.0 | 480.0 | 2/3 |" in report
+    assert "- The slowest combination's own median at 1,000/sqlite: 440.0 ms." in report
