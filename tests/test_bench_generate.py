@@ -186,13 +186,18 @@ def test_bench_run_quick_writes_a_results_table(tmp_path: Path) -> None:
     assert "| 200 | sqlite | `/deals` |" in pages
     assert "| 200 | sqlite | `/` |" in pages
     assert "SQLite 3." in pages and "CPUs" in pages
-    rows = [line.split("|") for line in pages.splitlines() if line.startswith("| 200 | sqlite | `")]
+    timed, _, after_writes = pages.partition("## Counts after a write")
+    rows = [line.split("|") for line in timed.splitlines() if line.startswith("| 200 | sqlite | `")]
     assert len(rows) >= 4
     assert all(cells[9].strip() == "0" for cells in rows), rows  # no failed requests
     # The first request after a write: the unfiltered table always has its counts (kept).
     [after_write] = [line.split("|") for line in pages.splitlines() if "after a write: `" in line]
     assert after_write[7].strip() == "1/1", after_write
     assert "first visit of a new filter combination (7)" in pages
+    # Each combination on its own: one visit each at --quick, every one counted.
+    each = [line.split("|") for line in after_writes.splitlines() if "| `/deals?" in line]
+    assert len(each) == 7 and all(cells[7].strip() == "1/1" for cells in each), each
+    assert "- The slowest combination's own median at 200/sqlite: " in after_writes
     for line in export.splitlines():  # when /deals.csv exists: every live deal, streamed
         if line.startswith("| 200 | sqlite |"):
             assert line.split("|")[4].strip() == "yes", line
