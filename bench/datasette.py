@@ -205,9 +205,8 @@ def compare(
 
 
 def unequal_pages(ours: str, theirs: str, pair: Pair) -> list[str]:
-    """Whether both sides answered a pair with a page of the same size (a JSON list of
-    `PAGE_SIZE` items each, a deal page that names the deal's id): a server cannot look fast
-    by sending less. The failures, if any."""
+    """Whether both sides answered a pair with a 200, and a JSON list pair with `PAGE_SIZE`
+    items on each side: a server cannot look fast by sending less. The failures, if any."""
     mine, yours = httpx.get(f"{ours}{pair.ours}"), httpx.get(f"{theirs}{pair.theirs}")
     if mine.status_code != 200 or yours.status_code != 200:
         return [f"{pair.name}: HTTP {mine.status_code} / {yours.status_code}"]

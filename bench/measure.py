@@ -222,11 +222,18 @@ class ColdTiming:
 
     name: str
     paths: list[str]
-    times: list[float] = field(default_factory=list)
-    counted: int = 0
     # Each path's own visits, in the order made, and how many of them showed their counts.
     by_path: dict[str, list[float]] = field(default_factory=dict)
     counted_by_path: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def times(self) -> list[float]:
+        """Every visit, all paths together."""
+        return [seconds for visits in self.by_path.values() for seconds in visits]
+
+    @property
+    def counted(self) -> int:
+        return self.counted_by_path.total()
 
     @property
     def median_ms(self) -> float:
@@ -249,9 +256,7 @@ class ColdTiming:
         return max(self.path_median_ms(path) for path in self.by_path)
 
     def record(self, path: str, seconds: float, counted: bool) -> None:
-        self.times.append(seconds)
         self.by_path.setdefault(path, []).append(seconds)
-        self.counted += counted
         self.counted_by_path[path] += counted
 
 
